@@ -1,0 +1,66 @@
+"""Configuration from environment variables, each with an embedded default.
+
+Unset REDIS_URL means jobs run inline; unset SMTP_URL means emails are written to
+instance/outbox/ as .eml files. See the README's configuration table.
+"""
+import os
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+
+def normalise_database_url(url: str) -> str:
+    """Hosting platforms hand out postgres:// URLs; SQLAlchemy wants an explicit driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_env(environ=None) -> dict:
+    env = os.environ if environ is None else environ
+    base_url = env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    secure = base_url.startswith("https://")
+    database_url = normalise_database_url(
+        env.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'loopline.sqlite3'}"
+    )
+    redis_url = env.get("REDIS_URL") or None
+    return {
+        "SECRET_KEY": env.get("SECRET_KEY") or "dev-only-secret-change-me",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "SMTP_URL": env.get("SMTP_URL") or None,
+        "MAIL_FROM": env.get("MAIL_FROM", "Loopline <no-reply@loopline.local>"),
+        "OUTBOX_DIR": env.get("OUTBOX_DIR") or str(INSTANCE_DIR / "outbox"),
+        "SENTRY_DSN": env.get("SENTRY_DSN") or None,
+        "BASE_URL": base_url,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_DURATION": timedelta(days=30),
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=14),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 64 * 1024,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "saas" / "translations"),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute;100 per hour"),
+        "RESET_RATE_LIMIT": env.get("RESET_RATE_LIMIT", "5 per minute;20 per hour"),
+        "OUTBOX_RETRY_AFTER": timedelta(minutes=int(env.get("OUTBOX_RETRY_MINUTES", "5"))),
+        "MAIL_MAX_ATTEMPTS": int(env.get("MAIL_MAX_ATTEMPTS", "8")),
+    }

@@ -1,0 +1,50 @@
+"""The demo tenant `flask demo` seeds (idempotent: running it again changes nothing)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from saas.extensions import db
+from saas.timeutil import utcnow
+from tenants.models import Membership, Role, Tenant, User
+from tenants.scoping import unscoped
+from tenants.services import unique_slug
+
+DEMO_TENANT = "Demo Coffee Roasters"
+DEMO_PASSWORD = "demo-password-1"
+DEMO_PEOPLE = (
+    ("owner@demo.loopline.local", "Olga Owner", Role.OWNER),
+    ("admin@demo.loopline.local", "Adam Admin", Role.ADMIN),
+    ("staff@demo.loopline.local", "Sasha Staff", Role.STAFF),
+)
+
+
+@dataclass
+class DemoLogin:
+    email: str
+    password: str
+    role: Role
+
+
+def seed_demo() -> list[DemoLogin]:
+    with unscoped():
+        tenant = db.session.scalar(select(Tenant).where(Tenant.name == DEMO_TENANT))
+        if tenant is None:
+            tenant = Tenant(name=DEMO_TENANT, slug=unique_slug(DEMO_TENANT), locale="en", plan="starter")
+            db.session.add(tenant)
+        logins = []
+        for email, name, role in DEMO_PEOPLE:
+            user = db.session.scalar(select(User).where(User.email == email))
+            if user is None:
+                user = User(email=email, name=name, locale="en", verified_at=utcnow())
+                user.set_password(DEMO_PASSWORD)
+                db.session.add(user)
+            membership = db.session.scalar(
+                select(Membership).where(Membership.user_id == user.id, Membership.tenant_id == tenant.id)
+            ) if user.id and tenant.id else None
+            if membership is None:
+                db.session.add(Membership(tenant=tenant, user=user, role=role))
+            logins.append(DemoLogin(email, DEMO_PASSWORD, role))
+        db.session.flush()
+    return logins

@@ -1,0 +1,135 @@
+"""The outbox: every email the app sends is first a Message row.
+
+Services call queue_email() inside the transaction of the change that causes the
+email; after that transaction commits, worker.dispatch enqueues its delivery, and
+the outbox sweep re-enqueues whatever is still pending later (Redis was down, a
+worker died). Delivery itself lives in worker.mail.
+"""
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timedelta
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import DateTime, Enum, ForeignKey, Integer, String, Text, or_, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from saas.extensions import db
+from saas.timeutil import utcnow
+
+
+class MessageStatus(str, enum.Enum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Message(db.Model):
+    """Not TenantScoped on purpose: account emails (reset, verification) belong to a
+    user rather than a tenant, and the sweeps read across tenants. Tenant pages
+    filter on tenant_id explicitly."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenant.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str] = mapped_column(String(254))
+    locale: Mapped[str] = mapped_column(String(5), default="en")
+    subject: Mapped[str] = mapped_column(String(255))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    status: Mapped[MessageStatus] = mapped_column(
+        Enum(MessageStatus, name="message_status", values_callable=lambda e: [m.value for m in e],
+             native_enum=False, length=20),
+        default=MessageStatus.PENDING, index=True,
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def mark_sent(self) -> None:
+        self.status = MessageStatus.SENT
+        self.attempts += 1
+        self.sent_at = utcnow()
+        self.last_error = None
+
+    def record_failure(self, error: str, max_attempts: int) -> None:
+        self.attempts += 1
+        self.last_error = error[:2000]
+        if self.attempts >= max_attempts:
+            self.status = MessageStatus.FAILED
+        else:
+            self.next_attempt_at = utcnow() + retry_delay(self.attempts)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential back-off: 1, 2, 4, 8 … minutes, capped at an hour."""
+    return timedelta(minutes=min(2 ** (attempts - 1), 60))
+
+
+def render_email(template: str, locale: str, **context) -> tuple[str, str, str]:
+    """Render templates/email/<template>.{subject.txt,txt,html} in the given language."""
+    with force_locale(locale):
+        subject = render_template(f"email/{template}.subject.txt", **context).strip()
+        text = render_template(f"email/{template}.txt", **context)
+        html = render_template(f"email/{template}.html", subject=subject, **context)
+    return " ".join(subject.split()), text, html
+
+
+def queue_email(
+    kind: str,
+    recipient: str,
+    template: str,
+    *,
+    locale: str = "en",
+    tenant_id: int | None = None,
+    **context,
+) -> Message:
+    subject, text, html = render_email(template, locale, **context)
+    message = Message(
+        tenant_id=tenant_id,
+        kind=kind,
+        recipient=recipient,
+        locale=locale,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        status=MessageStatus.PENDING,
+        attempts=0,
+        next_attempt_at=utcnow() + current_app.config["OUTBOX_RETRY_AFTER"],
+    )
+    db.session.add(message)
+    return message
+
+
+def due_message_ids(now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Pending messages whose (re)delivery time has come."""
+    now = now or utcnow()
+    return list(
+        db.session.scalars(
+            select(Message.id)
+            .where(Message.status == MessageStatus.PENDING, Message.next_attempt_at <= now)
+            .order_by(Message.next_attempt_at)
+            .limit(limit)
+        )
+    )
+
+
+
+def _visible_to(tenant_id: int, user_email: str):
+    return or_(Message.tenant_id == tenant_id, Message.recipient == user_email)
+
+
+def recent_messages(tenant_id: int, user_email: str, limit: int = 100) -> list[Message]:
+    """What the dev outbox page shows: the tenant's emails and the viewer's own."""
+    return list(
+        db.session.scalars(
+            select(Message).where(_visible_to(tenant_id, user_email)).order_by(Message.id.desc()).limit(limit)
+        )
+    )
+
+
+def visible_message(message_id: int, tenant_id: int, user_email: str) -> Message | None:
+    return db.session.scalar(select(Message).where(Message.id == message_id, _visible_to(tenant_id, user_email)))

@@ -1,0 +1,110 @@
+"""Who is asking and for which tenant: the current membership, the tenant scope, and
+the one place where roles are checked (`tenant_route`)."""
+from __future__ import annotations
+
+import functools
+
+from flask import Flask, abort, g, redirect, request, session, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+
+from saas import observability
+from saas.extensions import db, login_manager
+from tenants import services
+from tenants.models import Role, User
+from tenants.scoping import enter_tenant_scope, leave_scope
+
+TENANT_SESSION_KEY = "tenant_id"
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    user_id, _, version = (session_id or "").partition(".")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version):
+        return None  # password changed since this session was issued
+    return user
+
+
+def current_membership():
+    return g.get("membership")
+
+
+def current_tenant():
+    membership = g.get("membership")
+    return membership.tenant if membership is not None else None
+
+
+def _load_tenant_context() -> None:
+    g.membership = None
+    g.scope_token = None
+    if not current_user.is_authenticated:
+        return
+    g.locale_user = current_user
+    membership = services.membership_in(current_user, session.get(TENANT_SESSION_KEY))
+    g.membership = membership
+    if membership is not None:
+        session[TENANT_SESSION_KEY] = membership.tenant_id
+        g.scope_token = enter_tenant_scope(membership.tenant_id)
+        observability.tag_tenant(membership.tenant)
+
+
+def _leave_tenant_context(exc=None) -> None:
+    token = g.pop("scope_token", None)
+    if token is not None:
+        leave_scope(token)
+
+
+def install_request_context(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    app.before_request(_load_tenant_context)
+    app.teardown_request(_leave_tenant_context)
+
+    @app.context_processor
+    def inject_tenant():
+        return {
+            "membership": current_membership(),
+            "tenant": current_tenant(),
+            "Role": Role,
+            "page_locale": str(get_locale()),
+        }
+
+
+def tenant_route(min_role: Role = Role.STAFF):
+    """Every page of the tenant app declares the least role it needs; this is the only check.
+
+    Anonymous → login page; logged in without a tenant → 404; role too low → 403."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            membership = current_membership()
+            if membership is None:
+                abort(404)
+            if not membership.has_role(min_role):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapper.required_role = min_role
+        return wrapper
+
+    return decorator
+
+
+def safe_next(default_endpoint: str = "main.dashboard") -> str:
+    """Only same-site relative paths are followed after login: no open redirects."""
+    target = request.values.get("next", "")
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target and "\n" not in target:
+        return target
+    return url_for(default_endpoint)
+
+
+def redirect_next(default_endpoint: str = "main.dashboard"):
+    return redirect(safe_next(default_endpoint))

@@ -1,0 +1,59 @@
+"""Home, dashboard, health check and the embedded-mode outbox page."""
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask_login import current_user
+
+from saas import health, outbox
+from saas.extensions import csrf, limiter
+from saas.web.context import current_membership, tenant_route
+from saas.web.forms import ActionForm
+from tenants import services
+from tenants.models import Role
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    return render_template("main/landing.html")
+
+
+@bp.route("/dashboard")
+@tenant_route(Role.STAFF)
+def dashboard():
+    return render_template(
+        "main/dashboard.html",
+        memberships=services.memberships_of(current_user),
+        action_form=ActionForm(),
+    )
+
+
+@bp.route("/healthz")
+@csrf.exempt
+@limiter.exempt
+def healthz():
+    report = health.check()
+    healthy = all(state in ("ok", "inline") for state in report.values())
+    return report, 200 if healthy else 503
+
+
+@bp.route("/dev/outbox")
+@tenant_route(Role.OWNER)
+def dev_outbox():
+    """Embedded mode only: the emails that would have gone out by SMTP."""
+    if current_app.config.get("SMTP_URL"):
+        abort(404)
+    messages = outbox.recent_messages(current_membership().tenant_id, current_user.email)
+    return render_template("main/outbox.html", messages=messages)
+
+
+@bp.route("/dev/outbox/<int:message_id>")
+@tenant_route(Role.OWNER)
+def dev_outbox_message(message_id):
+    if current_app.config.get("SMTP_URL"):
+        abort(404)
+    message = outbox.visible_message(message_id, current_membership().tenant_id, current_user.email)
+    if message is None:
+        abort(404)
+    return render_template("main/outbox_message.html", message=message)

@@ -1,0 +1,122 @@
+"""Accounts: tenants (the businesses), users, their memberships and invitations."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, Integer, String, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from saas.extensions import db
+from saas.timeutil import as_utc, utcnow
+from tenants.scoping import TenantScoped
+
+LOCALES = ("en", "ru", "uk")
+
+
+class Role(str, enum.Enum):
+    """Ordered from most to least powerful; see ROLE_RANK."""
+
+    OWNER = "owner"
+    ADMIN = "admin"
+    STAFF = "staff"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+ROLE_RANK = {Role.OWNER: 3, Role.ADMIN: 2, Role.STAFF: 1}
+
+
+class TenantStatus(str, enum.Enum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+def _enum(cls, name):
+    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e], native_enum=False, length=20)
+
+
+class Tenant(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    locale: Mapped[str] = mapped_column(String(5), default="en")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    plan: Mapped[str] = mapped_column(String(20), default="free")
+    status: Mapped[TenantStatus] = mapped_column(_enum(TenantStatus, "tenant_status"), default=TenantStatus.ACTIVE)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Tenant {self.slug}>"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"  # "user" is reserved in PostgreSQL
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    locale: Mapped[str] = mapped_column(String(5), default="en")
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    is_platform_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Bumped on password change: invalidates every other session and remember-me cookie.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+        self.session_version = (self.session_version or 0) + 1
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_version}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.id}>"
+
+
+class Membership(TenantScoped, db.Model):
+    __table_args__ = (UniqueConstraint("tenant_id", "user_id", name="uq_membership_tenant_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    tenant: Mapped[Tenant] = relationship()
+
+    def has_role(self, at_least: Role) -> bool:
+        return ROLE_RANK[self.role] >= ROLE_RANK[at_least]
+
+
+class Invitation(TenantScoped, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    tenant: Mapped[Tenant] = relationship()
+    invited_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and as_utc(self.expires_at) > utcnow()
+

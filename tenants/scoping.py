@@ -1,0 +1,111 @@
+"""The one mechanism that scopes tenant-owned rows to the current tenant.
+
+Every model that inherits TenantScoped carries tenant_id. While a tenant scope is
+active, every ORM SELECT/UPDATE/DELETE touching such a model gets
+`tenant_id = <current>` added (including joins, relationship loads and refreshes),
+and new rows are stamped with it. Touching a tenant-owned table with no scope at all
+is an error, so a forgotten scope fails loudly instead of leaking; code that really
+must cross tenants (sign-in, sweeps, platform admin) says so with `unscoped()`.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from sqlalchemy import ForeignKey, event
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
+
+
+class TenantScopeMissing(RuntimeError):
+    """A tenant-owned table was queried with no tenant scope and no explicit unscoped()."""
+
+
+class _Unscoped:
+    def __repr__(self) -> str:
+        return "UNSCOPED"
+
+
+UNSCOPED = _Unscoped()
+_scope: ContextVar[int | _Unscoped | None] = ContextVar("tenant_scope", default=None)
+
+
+class TenantScoped:
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id", ondelete="CASCADE"), index=True)
+
+
+def current_scope() -> int | _Unscoped | None:
+    return _scope.get()
+
+
+def current_tenant_id() -> int | None:
+    scope = _scope.get()
+    return scope if isinstance(scope, int) else None
+
+
+@contextmanager
+def tenant_scope(tenant_id: int):
+    token = _scope.set(int(tenant_id))
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+@contextmanager
+def unscoped():
+    token = _scope.set(UNSCOPED)
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+def enter_tenant_scope(tenant_id: int | None):
+    """For request hooks, where a with-block cannot span the request; pair with leave_scope()."""
+    return _scope.set(tenant_id)
+
+
+def leave_scope(token) -> None:
+    _scope.reset(token)
+
+
+def _touches_tenant_rows(state: ORMExecuteState) -> bool:
+    return any(issubclass(mapper.class_, TenantScoped) for mapper in state.all_mappers)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_statement(state: ORMExecuteState) -> None:
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    scope = _scope.get()
+    if scope is UNSCOPED or not _touches_tenant_rows(state):
+        return
+    if scope is None:
+        if state.is_column_load:
+            return  # refreshing an object already loaded under some scope
+        raise TenantScopeMissing(
+            "query on a tenant-owned table outside tenant_scope()/unscoped()"
+        )
+    tenant_id = scope
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True
+        )
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_new_rows(session: Session, flush_context, instances) -> None:
+    scope = _scope.get()
+    if not isinstance(scope, int):
+        return
+    for obj in session.new:
+        if not isinstance(obj, TenantScoped):
+            continue
+        if obj.tenant_id is None and getattr(obj, "tenant", None) is None:
+            obj.tenant_id = scope
+        elif obj.tenant_id is not None and obj.tenant_id != scope:
+            raise TenantScopeMissing(
+                f"refusing to write a {type(obj).__name__} of tenant {obj.tenant_id} "
+                f"inside the scope of tenant {scope}"
+            )

@@ -1,0 +1,411 @@
+"""Account and team services: sign-up, verification, passwords, invitations, roles.
+
+Plain functions over the database session, usable from a view, a job, a CLI command
+or a test. They add to the session and leave the commit to the caller, so the
+change and the emails it causes (outbox rows) commit together.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from datetime import timedelta
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from billing import plans
+from saas.extensions import db
+from saas.outbox import queue_email
+from saas.timeutil import utcnow
+from saas.urls import absolute_url
+from tenants import tokens
+from tenants.models import LOCALES, ROLE_RANK, Invitation, Membership, Role, Tenant, User
+from tenants.scoping import unscoped
+
+INVITATION_LIFETIME = timedelta(days=7)
+MIN_PASSWORD_LENGTH = 10
+_COMMON_PASSWORDS = {
+    "password", "password1", "password12", "password123", "passw0rd", "qwerty", "qwertyuiop",
+    "qwerty123", "letmein", "welcome", "welcome1", "iloveyou", "admin", "administrator",
+    "123456", "1234567", "12345678", "123456789", "1234567890", "0123456789", "abc123",
+    "111111", "000000", "monkey", "dragon", "football", "baseball", "sunshine", "princess",
+}
+
+
+class AccountError(Exception):
+    """A request that cannot be honoured; `field` names the form field it belongs to."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# --- validation -----------------------------------------------------------------------
+
+
+def normalise_email(raw: str) -> str:
+    try:
+        return validate_email((raw or "").strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        raise AccountError(f"That email address is not valid: {error}", field="email") from error
+
+
+def password_problem(password: str, email: str = "") -> str | None:
+    """Why a password is too weak, or None when it is acceptable."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Use at least {MIN_PASSWORD_LENGTH} characters."
+    if len(password) > 200:
+        return "Use at most 200 characters."
+    lowered = password.lower()
+    if lowered in _COMMON_PASSWORDS or len(set(lowered)) < 4:
+        return "That password is too easy to guess."
+    if email and lowered in {email.lower(), email.split("@")[0].lower()}:
+        return "Do not use your email address as your password."
+    return None
+
+
+def _require_strong(password: str, email: str, field: str = "password") -> None:
+    problem = password_problem(password, email)
+    if problem:
+        raise AccountError(problem, field=field)
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+
+
+# --- sign-up and verification ---------------------------------------------------------
+
+
+def slugify(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug[:60] or "business"
+
+
+def unique_slug(name: str) -> str:
+    base = slugify(name)
+    taken = set(db.session.scalars(select(Tenant.slug).where(Tenant.slug.like(f"{base}%"))))
+    if base not in taken:
+        return base
+    suffix = 2
+    while f"{base}-{suffix}" in taken:
+        suffix += 1
+    return f"{base}-{suffix}"
+
+
+def signup(business_name: str, owner_name: str, email: str, password: str, locale: str = "en") -> Membership:
+    """Create the tenant, its owner and the membership, and queue the verification email."""
+    email = normalise_email(email)
+    if find_user_by_email(email):
+        raise AccountError("An account with this email already exists. Log in instead.", field="email")
+    _require_strong(password, email)
+    business_name = business_name.strip()
+    if not business_name:
+        raise AccountError("Enter your business name.", field="business_name")
+    locale = locale if locale in LOCALES else "en"
+    tenant = Tenant(name=business_name, slug=unique_slug(business_name), locale=locale, plan=plans.DEFAULT_PLAN)
+    user = User(email=email, name=owner_name.strip(), locale=locale)
+    user.set_password(password)
+    membership = Membership(tenant=tenant, user=user, role=Role.OWNER)
+    db.session.add_all([tenant, user, membership])
+    db.session.flush()
+    send_verification(user)
+    return membership
+
+
+def send_verification(user: User, tenant_id: int | None = None) -> None:
+    token = tokens.sign("verify-email", {"uid": user.id, "email": user.email})
+    queue_email(
+        "verification", user.email, "verify_email", locale=user.locale, tenant_id=tenant_id,
+        user=user, link=absolute_url("auth.verify_email", token=token),
+        hours=tokens.VERIFY_EMAIL_MAX_AGE // 3600,
+    )
+
+
+def verify_email(token: str) -> User:
+    payload = tokens.unsign("verify-email", token, tokens.VERIFY_EMAIL_MAX_AGE)
+    user = db.session.get(User, payload.get("uid")) if isinstance(payload, dict) else None
+    if user is None or user.email != payload.get("email"):
+        raise tokens.InvalidToken("no such user or email changed since")
+    if user.verified_at is None:
+        user.verified_at = utcnow()
+    return user
+
+
+# --- log-in and passwords -------------------------------------------------------------
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return generate_password_hash("not-a-real-password")
+
+
+def authenticate(email: str, password: str) -> User | None:
+    user = find_user_by_email((email or "").strip())
+    if user is None or not user.password_hash:
+        check_password_hash(_dummy_hash(), password or "")  # same cost as a real check
+        return None
+    return user if user.check_password(password or "") else None
+
+
+def password_link(user: User, max_age: int = tokens.RESET_PASSWORD_MAX_AGE) -> str:
+    """A single-use link to (re)set the password: it dies once the password changes."""
+    token = tokens.sign(
+        "password", {"uid": user.id, "fp": tokens.password_fingerprint(user.password_hash), "ttl": max_age}
+    )
+    return absolute_url("auth.reset_password", token=token)
+
+
+def request_password_reset(email: str) -> None:
+    """Queue a reset email if the account exists; say nothing either way (no account probing)."""
+    try:
+        user = find_user_by_email(normalise_email(email))
+    except AccountError:
+        return
+    if user is None:
+        return
+    queue_email(
+        "password_reset", user.email, "reset_password", locale=user.locale,
+        user=user, link=password_link(user), minutes=tokens.RESET_PASSWORD_MAX_AGE // 60,
+    )
+
+
+def user_for_password_token(token: str) -> User:
+    payload = tokens.unsign_with_own_ttl("password", token, ceiling=tokens.SET_PASSWORD_MAX_AGE)
+    user = db.session.get(User, payload.get("uid"))
+    if user is None or payload.get("fp") != tokens.password_fingerprint(user.password_hash):
+        raise tokens.InvalidToken("already used")
+    return user
+
+
+def reset_password(token: str, new_password: str) -> User:
+    user = user_for_password_token(token)
+    _require_strong(new_password, user.email)
+    user.set_password(new_password)
+    if user.verified_at is None:
+        user.verified_at = utcnow()  # they just proved they read this mailbox
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not user.check_password(current):
+        raise AccountError("Your current password is not correct.", field="current_password")
+    _require_strong(new, user.email, field="new_password")
+    user.set_password(new)
+
+
+def request_email_change(user: User, new_email: str, password: str) -> str:
+    if not user.check_password(password):
+        raise AccountError("Your password is not correct.", field="password")
+    new_email = normalise_email(new_email)
+    if new_email == user.email:
+        raise AccountError("That is already your email address.", field="new_email")
+    if find_user_by_email(new_email):
+        raise AccountError("Another account uses this email address.", field="new_email")
+    token = tokens.sign("change-email", {"uid": user.id, "old": user.email, "new": new_email})
+    queue_email(
+        "email_change", new_email, "change_email", locale=user.locale,
+        user=user, new_email=new_email, link=absolute_url("auth.confirm_email_change", token=token),
+        hours=tokens.VERIFY_EMAIL_MAX_AGE // 3600,
+    )
+    return new_email
+
+
+def confirm_email_change(token: str) -> User:
+    payload = tokens.unsign("change-email", token, tokens.VERIFY_EMAIL_MAX_AGE)
+    user = db.session.get(User, payload.get("uid")) if isinstance(payload, dict) else None
+    if user is None or user.email != payload.get("old"):
+        raise tokens.InvalidToken("no such user, or the email changed since")
+    if find_user_by_email(payload["new"]):
+        raise AccountError("Another account took this email address in the meantime.")
+    user.email = payload["new"]
+    user.verified_at = utcnow()
+    return user
+
+
+# --- team -------------------------------------------------------------------------------
+
+
+def memberships_of(user: User) -> list[Membership]:
+    """All the tenants a user belongs to (for the switcher): deliberately across tenants."""
+    with unscoped():
+        return list(
+            db.session.scalars(
+                select(Membership).where(Membership.user_id == user.id).join(Membership.tenant).order_by(Tenant.name)
+            )
+        )
+
+
+def membership_in(user: User, tenant_id: int | None) -> Membership | None:
+    """The user's membership in tenant_id, or their first one when that is not theirs."""
+    memberships = memberships_of(user)
+    for membership in memberships:
+        if membership.tenant_id == tenant_id:
+            return membership
+    return memberships[0] if memberships else None
+
+
+def team_members(tenant: Tenant) -> list[Membership]:
+    return list(
+        db.session.scalars(
+            select(Membership).where(Membership.tenant_id == tenant.id).join(Membership.user).order_by(User.email)
+        )
+    )
+
+
+def pending_invitations(tenant: Tenant) -> list[Invitation]:
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .where(Invitation.tenant_id == tenant.id, Invitation.accepted_at.is_(None), Invitation.expires_at > utcnow())
+            .order_by(Invitation.created_at.desc())
+        )
+    )
+
+
+def invite(actor: Membership, email: str, role: Role) -> Invitation:
+    """Owners and admins invite; only an owner may invite another owner."""
+    if not actor.has_role(Role.ADMIN):
+        raise AccountError("Only owners and admins can invite people.")
+    if not actor.user.is_verified:
+        raise AccountError("Verify your email address before inviting your team.")
+    role = Role(role)
+    if ROLE_RANK[role] > ROLE_RANK[actor.role]:
+        raise AccountError("Only an owner can invite another owner.", field="role")
+    email = normalise_email(email)
+    tenant = actor.tenant
+    existing_user = find_user_by_email(email)
+    if existing_user and any(m.user_id == existing_user.id for m in team_members(tenant)):
+        raise AccountError("This person is already in your team.", field="email")
+    for stale in _open_invitations_for(tenant, email):
+        db.session.delete(stale)  # re-inviting replaces the old link
+    db.session.flush()
+    if not plans.may_add_seat(tenant):
+        plan = plans.plan_for(tenant)
+        raise AccountError(
+            f"Your {plan.name} plan includes {plan.seats} seats and they are all taken. "
+            "Upgrade your plan or remove a member to invite someone new.",
+            field="email",
+        )
+    token, token_hash = tokens.new_random_token()
+    invitation = Invitation(
+        tenant_id=tenant.id, email=email, role=role, token_hash=token_hash,
+        invited_by_id=actor.user_id, expires_at=utcnow() + INVITATION_LIFETIME,
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    queue_email(
+        "invitation", email, "invitation", locale=existing_user.locale if existing_user else tenant.locale,
+        tenant_id=tenant.id, tenant=tenant, inviter=actor.user, role=role,
+        link=absolute_url("team.accept_invitation", token=token), days=INVITATION_LIFETIME.days,
+    )
+    return invitation
+
+
+def _open_invitations_for(tenant: Tenant, email: str) -> list[Invitation]:
+    return list(
+        db.session.scalars(
+            select(Invitation).where(
+                Invitation.tenant_id == tenant.id, Invitation.email == email, Invitation.accepted_at.is_(None)
+            )
+        )
+    )
+
+
+def invitation_for_token(token: str) -> Invitation:
+    """Public lookup by the secret token (the invitee has no tenant yet)."""
+    with unscoped():
+        invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == tokens.hash_token(token or "")))
+        if invitation is None or not invitation.is_pending:
+            raise tokens.InvalidToken("unknown, used or expired invitation")
+        return invitation
+
+
+def accept_invitation(token: str, user: User | None, name: str = "", password: str = "") -> Membership:
+    """Join the inviting tenant: as the logged-in user (same email), or as a new account."""
+    invitation = invitation_for_token(token)
+    with unscoped():
+        if user is None:
+            if find_user_by_email(invitation.email):
+                raise AccountError("You already have an account: log in to accept the invitation.")
+            _require_strong(password, invitation.email)
+            user = User(email=invitation.email, name=name.strip(), locale=invitation.tenant.locale,
+                        verified_at=utcnow())
+            user.set_password(password)
+            db.session.add(user)
+        elif user.email != invitation.email:
+            raise AccountError(
+                f"This invitation was sent to {invitation.email}. Log out and accept it with that account."
+            )
+        elif user.verified_at is None:
+            user.verified_at = utcnow()  # the invitation link proves the mailbox
+        membership = Membership(tenant_id=invitation.tenant_id, user=user, role=invitation.role)
+        invitation.accepted_at = utcnow()
+        db.session.add(membership)
+        db.session.flush()
+        return membership
+
+
+def _owner_count(tenant_id: int) -> int:
+    return db.session.scalar(
+        select(func.count(Membership.id)).where(Membership.tenant_id == tenant_id, Membership.role == Role.OWNER)
+    )
+
+
+def _member(actor: Membership, membership_id: int) -> Membership:
+    membership = db.session.scalar(
+        select(Membership).where(Membership.id == membership_id, Membership.tenant_id == actor.tenant_id)
+    )
+    if membership is None:
+        raise LookupError(membership_id)
+    return membership
+
+
+def change_role(actor: Membership, membership_id: int, role: Role) -> Membership:
+    if not actor.has_role(Role.OWNER):
+        raise AccountError("Only owners can change roles.")
+    member = _member(actor, membership_id)
+    role = Role(role)
+    if member.role == Role.OWNER and role != Role.OWNER and _owner_count(actor.tenant_id) == 1:
+        raise AccountError("A business needs at least one owner. Make someone else an owner first.")
+    member.role = role
+    return member
+
+
+def remove_member(actor: Membership, membership_id: int) -> None:
+    if not actor.has_role(Role.OWNER):
+        raise AccountError("Only owners can remove members.")
+    member = _member(actor, membership_id)
+    if member.role == Role.OWNER and _owner_count(actor.tenant_id) == 1:
+        raise AccountError("You cannot remove the last owner.")
+    db.session.delete(member)
+
+
+def revoke_invitation(actor: Membership, invitation_id: int) -> None:
+    if not actor.has_role(Role.ADMIN):
+        raise AccountError("Only owners and admins can revoke invitations.")
+    invitation = db.session.scalar(
+        select(Invitation).where(Invitation.id == invitation_id, Invitation.tenant_id == actor.tenant_id)
+    )
+    if invitation is None:
+        raise LookupError(invitation_id)
+    db.session.delete(invitation)
+
+
+# --- platform admins ----------------------------------------------------------------------
+
+
+def create_platform_admin(email: str) -> tuple[User, str]:
+    """Make (or promote) a platform admin; returns a one-time set-password link (72 h)."""
+    email = normalise_email(email)
+    user = find_user_by_email(email)
+    if user is None:
+        user = User(email=email, name="", verified_at=utcnow(), session_version=1)
+        db.session.add(user)
+    user.is_platform_admin = True
+    db.session.flush()
+    return user, password_link(user, max_age=tokens.SET_PASSWORD_MAX_AGE)

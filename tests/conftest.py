@@ -1,0 +1,224 @@
+"""Test fixtures: a PostgreSQL database of this run's own (built by the migrations),
+Redis at REDIS_URL, a real SMTP server (aiosmtpd) and app/client helpers.
+
+DATABASE_URL names the PostgreSQL server (its database is only used to create and
+drop this run's own, so parallel runs never collide); REDIS_URL the Redis server.
+"""
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+import uuid
+from email import message_from_bytes, policy
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+
+from saas import create_app
+from saas.extensions import db
+
+SERVER_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def _with_database(url: str, name: str) -> str:
+    from saas.config import normalise_database_url
+
+    parts = urlsplit(normalise_database_url(url))
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    """Create a fresh database for this run, build it with `flask db upgrade`, drop it after."""
+    name = f"loopline_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = sa.create_engine(_with_database(SERVER_URL, "postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = _with_database(SERVER_URL, name)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None})
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A Redis database index of this run's own on the shared server."""
+    base = urlsplit(REDIS_URL)
+    return urlunsplit(base._replace(path=f"/{1 + os.getpid() % 15}"))
+
+
+def _truncate_all(url: str) -> None:
+    engine = sa.create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+def make_app(database_url, tmp_path, **overrides):
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": None,
+        "SMTP_URL": None,
+        "OUTBOX_DIR": str(tmp_path / "outbox"),
+        "BASE_URL": "http://localhost",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SECRET_KEY": "test-secret",
+        "SENTRY_DSN": None,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = make_app(database_url, tmp_path)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    _truncate_all(database_url)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# --- helpers used across test modules -------------------------------------------------
+
+CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, page="/login") -> str:
+    html = client.get(page).get_data(as_text=True)
+    match = CSRF_PATTERN.search(html)
+    assert match, f"no CSRF token on {page}"
+    return match.group(1)
+
+
+def post_form(client, url, data=None, page="/login", **kwargs):
+    """POST like a browser that loaded a form first: with a valid CSRF token."""
+    payload = {"csrf_token": csrf_token(client, page), **(data or {})}
+    return client.post(url, data=payload, **kwargs)
+
+
+def signup(client, email="owner@example.com", password="correct horse battery", business="Bakery Bliss", name="Olga"):
+    response = post_form(
+        client, "/signup", {"business_name": business, "name": name, "email": email, "password": password}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+def login(client, email, password="correct horse battery"):
+    return post_form(client, "/login", {"email": email, "password": password})
+
+
+def messages(app, **filters):
+    """Outbox rows (all tenants), oldest first."""
+    from saas.outbox import Message
+
+    with app.app_context():
+        query = sa.select(Message).filter_by(**filters).order_by(Message.id)
+        rows = db.session.scalars(query).all()
+        db.session.expunge_all()
+        return rows
+
+
+LINK_PATTERN = re.compile(r"https?://[^\s\"'<>]+")
+
+
+def link_in(text: str, path_fragment: str) -> str:
+    for link in LINK_PATTERN.findall(text):
+        if path_fragment in link:
+            return link
+    raise AssertionError(f"no link containing {path_fragment!r} in:\n{text}")
+
+
+def path_of(link: str) -> str:
+    parts = urlsplit(link)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def verify(client, app, email):
+    message = [m for m in messages(app, kind="verification") if m.recipient == email][-1]
+    return client.get(path_of(link_in(message.body_text, "/verify/")))
+
+
+# --- a real SMTP server -------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RecordingHandler:
+    def __init__(self):
+        self.messages = []
+        self.received = threading.Condition()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.received:
+            self.messages.append(
+                {
+                    "from": envelope.mail_from,
+                    "to": list(envelope.rcpt_tos),
+                    "email": message_from_bytes(envelope.content, policy=policy.default),
+                }
+            )
+            self.received.notify_all()
+        return "250 Message accepted for delivery"
+
+    def wait_for(self, count: int, timeout: float = 15) -> list:
+        with self.received:
+            self.received.wait_for(lambda: len(self.messages) >= count, timeout=timeout)
+            return list(self.messages)
+
+
+class SmtpServer:
+    def __init__(self, port: int | None = None):
+        self.port = port or free_port()
+        self.handler = RecordingHandler()
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    @property
+    def messages(self):
+        return self.handler.messages
+
+    def start(self):
+        self.controller.start()
+        return self
+
+    def stop(self):
+        self.controller.stop()
+
+
+@pytest.fixture
+def smtp_server():
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+def body_of(email) -> str:
+    return email.get_body(preferencelist=("plain",)).get_content()

@@ -1,0 +1,8 @@
+"""Periodic sweeps, run by `rq cron worker.cron` (the Procfile's clock process).
+Each sweep is idempotent, so a second clock or a late run does no harm."""
+from rq import cron
+
+from worker.jobs import sweep_outbox
+from worker.queue import QUEUE_NAME
+
+cron.register(sweep_outbox, queue_name=QUEUE_NAME, interval=60)

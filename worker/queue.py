@@ -1,0 +1,58 @@
+"""The one way the app runs background work: enqueue().
+
+With REDIS_URL set, jobs go to RQ and an `rq worker` runs them. Without it (the
+embedded default) they run inline, right away, in a fresh app context so they get a
+database session of their own, exactly as a worker would.
+
+Enqueueing never fails the caller: if Redis is unreachable the work is still
+recorded in the database (a pending Message, a response waiting for processing)
+and the sweeps enqueue it later.
+"""
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+from flask import current_app
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue
+
+log = logging.getLogger(__name__)
+QUEUE_NAME = "default"
+
+
+@lru_cache(maxsize=8)
+def redis_connection(url: str) -> Redis:
+    return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+
+
+def get_queue() -> Queue | None:
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return None
+    return Queue(QUEUE_NAME, connection=redis_connection(url))
+
+
+def enqueue(func, *args, job_id: str | None = None, **kwargs):
+    """Run func(*args, **kwargs) in the background; returns the RQ job, or None when
+    it ran inline or could not be enqueued (the sweeps will catch up)."""
+    queue = get_queue()
+    if queue is None:
+        _run_inline(func, *args, **kwargs)
+        return None
+    try:
+        return queue.enqueue(func, *args, kwargs=kwargs or None, job_id=job_id, failure_ttl=7 * 24 * 3600)
+    except RedisError:
+        log.warning("could not enqueue %s%r; the sweep will retry", func.__name__, args, exc_info=True)
+        return None
+
+
+def _run_inline(func, *args, **kwargs) -> None:
+    app = current_app._get_current_object()
+    with app.app_context():
+        try:
+            func(*args, **kwargs)
+        except Exception:
+            # Same contract as a worker: the job failed, the data stays for the sweep.
+            log.exception("inline job %s%r failed", func.__name__, args)
