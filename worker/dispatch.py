@@ -1,11 +1,14 @@
 """Enqueue the delivery of every Message once the transaction that wrote it commits."""
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from saas.outbox import Message
 
+log = logging.getLogger(__name__)
 _KEY = "loopline_new_message_ids"
 
 
@@ -22,7 +25,12 @@ def _after_commit(session: Session) -> None:
     from worker.queue import enqueue
 
     for message_id in ids:
-        enqueue(deliver_message, message_id)
+        try:
+            enqueue(deliver_message, message_id)
+        except Exception:
+            # The change is committed; a failure here must not turn it into an error page.
+            # The Message row is still pending, so the outbox sweep delivers it later.
+            log.exception("could not dispatch message %s", message_id)
 
 
 def _after_rollback(session: Session) -> None:

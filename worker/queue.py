@@ -42,7 +42,7 @@ def enqueue(func, *args, job_id: str | None = None, **kwargs):
         _run_inline(func, *args, **kwargs)
         return None
     try:
-        return queue.enqueue(func, *args, kwargs=kwargs or None, job_id=job_id, failure_ttl=7 * 24 * 3600)
+        return queue.enqueue(func, args=args, kwargs=kwargs, job_id=job_id, failure_ttl=7 * 24 * 3600)
     except RedisError:
         log.warning("could not enqueue %s%r; the sweep will retry", func.__name__, args, exc_info=True)
         return None

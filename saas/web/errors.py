@@ -34,5 +34,8 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(error):
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except Exception:  # the session may be unusable; the page must still render
+            db.session.remove()
         return _render(500)
