@@ -14,9 +14,9 @@ from tenants.services import unique_slug
 DEMO_TENANT = "Demo Coffee Roasters"
 DEMO_PASSWORD = "demo-password-1"
 DEMO_PEOPLE = (
-    ("owner@demo.loopline.local", "Olga Owner", Role.OWNER),
-    ("admin@demo.loopline.local", "Adam Admin", Role.ADMIN),
-    ("staff@demo.loopline.local", "Sasha Staff", Role.STAFF),
+    ("owner@demo.example.com", "Olga Owner", Role.OWNER),
+    ("admin@demo.example.com", "Adam Admin", Role.ADMIN),
+    ("staff@demo.example.com", "Sasha Staff", Role.STAFF),
 )
 
 

@@ -59,6 +59,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     logout_user()
+    session.clear()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
 

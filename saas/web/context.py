@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from flask import Flask, abort, g, redirect, request, session, url_for
+from flask import Flask, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -87,7 +87,7 @@ def tenant_route(min_role: Role = Role.STAFF):
                 return login_manager.unauthorized()
             membership = current_membership()
             if membership is None:
-                abort(404)
+                return render_template("main/no_tenant.html"), 404
             if not membership.has_role(min_role):
                 abort(403)
             return view(*args, **kwargs)

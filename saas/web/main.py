@@ -25,6 +25,7 @@ def dashboard():
     return render_template(
         "main/dashboard.html",
         memberships=services.memberships_of(current_user),
+        team_size=len(services.team_members(current_membership().tenant)),
         action_form=ActionForm(),
     )
 
