@@ -1,0 +1,101 @@
+"""Sentry (through a transport that keeps events in memory: no network) and /healthz."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import sentry_sdk
+from flask import request
+from sentry_sdk.transport import Transport
+
+from saas.web.context import tenant_route
+from tenants.models import Role
+from tests.conftest import csrf_token, free_port, make_app, signup
+
+CUSTOMER_EMAIL = "maria.customer@example.org"
+COMMENT = "the courier threw my parcel over the fence"
+
+
+class MemoryTransport(Transport):
+    def __init__(self, options=None):
+        super().__init__(options)
+        self.envelopes = []
+
+    def capture_envelope(self, envelope):
+        self.envelopes.append(envelope)
+
+    def events(self) -> list[dict]:
+        return [item.payload.json for envelope in self.envelopes for item in envelope.items if item.type == "event"]
+
+
+@pytest.fixture
+def sentry_app(database_url, tmp_path):
+    transport = MemoryTransport()
+    app = make_app(database_url, tmp_path, SENTRY_DSN="https://public@sentry.example/1", SENTRY_TRANSPORT=transport,
+                   PROPAGATE_EXCEPTIONS=False)
+
+    @tenant_route(Role.STAFF)
+    def explode():
+        comment = request.form["comment"]
+        email = request.form["email"]
+        raise RuntimeError(f"could not notify {email} about a comment of {len(comment)} characters")
+
+    app.add_url_rule("/explode", "explode", explode, methods=["POST"])
+    yield app, transport
+    sentry_sdk.init(dsn=None)
+
+
+def test_errors_reach_sentry_tagged_with_the_tenant_and_without_personal_data(sentry_app):
+    app, transport = sentry_app
+    client = app.test_client()
+    signup(client, email="owner.person@example.com", business="Fence Couriers", password="fence secret 123")
+    csrf = csrf_token(client, "/account/")
+    response = client.post("/explode", data={"csrf_token": csrf, "comment": COMMENT, "email": CUSTOMER_EMAIL})
+    assert response.status_code == 500
+    assert "Something went wrong" in response.get_data(as_text=True)
+    sentry_sdk.flush()
+    [event] = transport.events()
+    assert event["tags"]["tenant"] == "fence-couriers"
+    assert event["exception"]["values"][0]["type"] == "RuntimeError"
+    serialized = json.dumps(event)
+    assert event["exception"]["values"][0]["stacktrace"]["frames"][-1]["vars"]  # locals were sent, scrubbed
+    for secret in (CUSTOMER_EMAIL, COMMENT, "owner.person@example.com", "fence secret 123", csrf):
+        assert secret not in serialized
+    assert "[Filtered]" in serialized
+
+
+def test_scrubbing_reaches_nested_values():
+    from saas.observability import scrub_event
+
+    event = {
+        "request": {"data": {"comment": COMMENT, "email": CUSTOMER_EMAIL, "score": "3"}},
+        "extra": {"notes": [f"write to {CUSTOMER_EMAIL}"]},
+        "user": {"email": CUSTOMER_EMAIL},
+    }
+    scrubbed = scrub_event(event)
+    assert COMMENT not in json.dumps(scrubbed) and CUSTOMER_EMAIL not in json.dumps(scrubbed)
+    assert scrubbed["request"]["data"]["score"] == "3"
+    assert "user" not in scrubbed
+
+
+def test_healthz_inline(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json == {"db": "ok", "queue": "inline"}
+
+
+def test_healthz_with_redis(database_url, redis_url, tmp_path):
+    response = make_app(database_url, tmp_path, REDIS_URL=redis_url).test_client().get("/healthz")
+    assert response.status_code == 200 and response.json == {"db": "ok", "queue": "ok"}
+
+
+def test_healthz_names_what_is_down(database_url, tmp_path):
+    closed = free_port()
+    redis_down = make_app(database_url, tmp_path, REDIS_URL=f"redis://127.0.0.1:{closed}/0").test_client()
+    response = redis_down.get("/healthz")
+    assert response.status_code == 503 and response.json == {"db": "ok", "queue": "down"}
+    db_down = make_app(
+        f"postgresql+psycopg://postgres@127.0.0.1:{closed}/nowhere", tmp_path,
+        SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"connect_timeout": 2}},
+    ).test_client()
+    response = db_down.get("/healthz")
+    assert response.status_code == 503 and response.json == {"db": "down", "queue": "inline"}
