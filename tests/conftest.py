@@ -67,6 +67,23 @@ def _truncate_all(url: str) -> None:
     engine.dispose()
 
 
+_made_apps: list = []
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state(request):
+    """After each test: close the database connections of every app it made, and empty
+    the tables if it used the database."""
+    yield
+    while _made_apps:
+        made = _made_apps.pop()
+        with made.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    if "database_url" in request.fixturenames:
+        _truncate_all(request.getfixturevalue("database_url"))
+
+
 def make_app(database_url, tmp_path, **overrides):
     config = {
         "TESTING": True,
@@ -80,17 +97,14 @@ def make_app(database_url, tmp_path, **overrides):
         "SENTRY_DSN": None,
     }
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    _made_apps.append(app)
+    return app
 
 
 @pytest.fixture
 def app(database_url, tmp_path):
-    app = make_app(database_url, tmp_path)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    _truncate_all(database_url)
+    return make_app(database_url, tmp_path)
 
 
 @pytest.fixture
@@ -204,6 +218,9 @@ class SmtpServer:
     @property
     def messages(self):
         return self.handler.messages
+
+    def wait_for(self, count: int, timeout: float = 15) -> list:
+        return self.handler.wait_for(count, timeout)
 
     def start(self):
         self.controller.start()

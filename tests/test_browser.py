@@ -100,10 +100,6 @@ def running_app(request, tmp_path, database_url, redis_url):
         yield base_url, mailbox
     finally:
         _stop(*processes)
-        if request.param == "production":
-            from tests.conftest import _truncate_all
-
-            _truncate_all(database_url)
 
 
 @pytest.fixture(scope="module")
