@@ -209,7 +209,7 @@ def request_email_change(user: User, new_email: str, password: str) -> str:
     token = tokens.sign("change-email", {"uid": user.id, "old": user.email, "new": new_email})
     queue_email(
         "email_change", new_email, "change_email", locale=user.locale,
-        user=user, new_email=new_email, link=absolute_url("auth.confirm_email_change", token=token),
+        user=user, new_email=new_email, link=absolute_url("account.confirm_email_change", token=token),
         hours=tokens.VERIFY_EMAIL_MAX_AGE // 3600,
     )
     return new_email
