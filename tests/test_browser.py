@@ -127,7 +127,7 @@ def test_owner_signs_up_verifies_invites_staff_who_joins(running_app, browser):
     page.get_by_label("Email").fill("olena@bakery.example")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Create my account").click()
-    expect(page.get_by_role("heading", name="Corner Bakery")).to_be_visible()
+    expect(page.get_by_role("heading", name="Pick your one key metric")).to_be_visible()
     expect(page.get_by_text("Please verify your email address")).to_be_visible()
 
     page.get_by_role("button", name="Log out").click()

@@ -30,7 +30,8 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error):
-        return _render(error.code or 500)
+        custom = error.description if error.description != type(error).description else None
+        return _render(error.code or 500, custom)
 
     @app.errorhandler(500)
     def server_error(error):
