@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Date, Integer, UniqueConstraint, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.extensions import db
+from saas.sql import insert
 from saas.timeutil import utcnow
 from tenants.scoping import TenantScoped
 
@@ -30,8 +30,6 @@ def count_response(tenant_id: int, moment: datetime | None = None) -> int:
     An upsert, so concurrent submissions never lose a count or collide on the first
     response of a month."""
     month = month_of(moment or utcnow())
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
         insert(Usage)
         .values(tenant_id=tenant_id, month=month, responses=1)

@@ -11,11 +11,12 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from billing import plans, usage
 from saas.extensions import db
+from saas.sql import insert
 from saas.feedback.metrics import metric
 from saas.feedback.models import Channel, Response, ResponseState
 from saas.i18n import SUPPORTED_LOCALES
@@ -60,7 +61,9 @@ def touchpoint_for_token(token: str) -> Touchpoint | None:
     if not token or len(token) > 64:
         return None
     with unscoped():
-        return db.session.scalar(select(Touchpoint).where(Touchpoint.token == token))
+        return db.session.scalar(
+            select(Touchpoint).where(Touchpoint.token == token).options(joinedload(Touchpoint.tenant))
+        )
 
 
 def is_collecting(touchpoint: Touchpoint) -> bool:
@@ -121,26 +124,28 @@ def _check(answer: Answer) -> None:
         raise InvalidSubmission("Enter the email address we may contact you at.", field="email")
 
 
-def record_response(touchpoint: Touchpoint, answer: Answer) -> tuple[Response, bool]:
-    """Store the answer; returns (response, created). Caller commits."""
+def record_response(touchpoint: Touchpoint, answer: Answer) -> tuple[int, bool]:
+    """Store the answer; returns (response id, created). Caller commits.
+
+    The common case costs two statements: the response is inserted unless its
+    submission key is already there (ON CONFLICT DO NOTHING, so concurrent double
+    submits are safe too), then this month's usage is counted."""
     scale = metric(touchpoint.tenant.metric)
     if not scale.accepts(answer.score):
         raise InvalidSubmission(f"Choose a score from {scale.low} to {scale.high}.", field="score")
     answer.comment = clean_text(answer.comment)
     _check(answer)
     with tenant_scope(touchpoint.tenant_id):
-        existing = find_submission(touchpoint, answer.submission_key)
-        if existing is not None:
-            _amend(existing, answer)
-            return existing, False
-        try:
-            with db.session.begin_nested():
-                response = _insert(touchpoint, answer, scale.key)
-        except IntegrityError:  # the same key arrived concurrently: keep the first
+        response_id = _insert_unless_known(touchpoint, answer, scale.key)
+        if response_id is None:
             existing = find_submission(touchpoint, answer.submission_key)
             _amend(existing, answer)
-            return existing, False
-        return response, True
+            return existing.id, False
+        if plans.is_over_response_quota(touchpoint.tenant, usage.count_response(touchpoint.tenant_id)):
+            db.session.execute(
+                update(Response).where(Response.id == response_id).values(state=ResponseState.LOCKED)
+            )
+        return response_id, True
 
 
 def find_submission(touchpoint: Touchpoint, submission_key: str) -> Response | None:
@@ -149,26 +154,30 @@ def find_submission(touchpoint: Touchpoint, submission_key: str) -> Response | N
     )
 
 
-def _insert(touchpoint: Touchpoint, answer: Answer, metric_key: str) -> Response:
-    count = usage.count_response(touchpoint.tenant_id)
-    locked = plans.is_over_response_quota(touchpoint.tenant, count)
-    response = Response(
-        tenant_id=touchpoint.tenant_id,
-        touchpoint_id=touchpoint.id,
-        metric=metric_key,
-        score=answer.score,
-        comment=answer.comment.strip(),
-        contact_email=answer.contact_email if answer.consent else None,
-        consent=answer.consent,
-        locale=answer.locale,
-        channel=answer.channel,
-        hidden=answer.hidden,
-        state=ResponseState.LOCKED if locked else ResponseState.RECEIVED,
-        submission_key=answer.submission_key,
+def _insert_unless_known(touchpoint: Touchpoint, answer: Answer, metric_key: str) -> int | None:
+    now = utcnow()
+    statement = (
+        insert(Response)
+        .values(
+            tenant_id=touchpoint.tenant_id,
+            touchpoint_id=touchpoint.id,
+            metric=metric_key,
+            score=answer.score,
+            comment=answer.comment,
+            contact_email=answer.contact_email if answer.consent else None,
+            consent=answer.consent,
+            locale=answer.locale,
+            channel=answer.channel,
+            hidden=answer.hidden,
+            state=ResponseState.RECEIVED,
+            submission_key=answer.submission_key,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=[Response.touchpoint_id, Response.submission_key])
+        .returning(Response.id)
     )
-    db.session.add(response)
-    db.session.flush()
-    return response
+    return db.session.execute(statement).scalar_one_or_none()
 
 
 def _amend(response: Response, answer: Answer) -> None:
