@@ -52,3 +52,14 @@ def seats_in_use(tenant) -> int:
 def may_add_seat(tenant) -> bool:
     limit = plan_for(tenant).seats
     return limit is UNLIMITED or seats_in_use(tenant) < limit
+
+
+def may_add_touchpoint(tenant, active_touchpoints: int) -> bool:
+    limit = plan_for(tenant).touchpoints
+    return limit is UNLIMITED or active_touchpoints < limit
+
+
+def is_over_response_quota(tenant, responses_this_month: int) -> bool:
+    """True for the response that made this month's count exceed the plan: it is kept, locked."""
+    limit = plan_for(tenant).responses_per_month
+    return limit is not UNLIMITED and responses_this_month > limit

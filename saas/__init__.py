@@ -36,7 +36,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    import billing.plans  # noqa: F401  (models must be imported before Alembic looks)
+    import billing.usage  # noqa: F401  (models must be imported before Alembic looks)
+    import saas.feedback.models  # noqa: F401
     import saas.outbox  # noqa: F401
     import tenants.models  # noqa: F401
     from saas.i18n import select_locale
@@ -50,13 +51,13 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_web(app: Flask) -> None:
-    from saas.web import account, auth, errors, main, security, team
+    from saas.web import account, auth, errors, main, onboarding, responses, security, settings, survey, team, touchpoints
     from saas.web.context import install_request_context
 
     install_request_context(app)
     security.install(app)
     errors.install(app)
-    for blueprint in (main.bp, auth.bp, account.bp, team.bp):
+    for blueprint in (main.bp, auth.bp, account.bp, team.bp, survey.bp, touchpoints.bp, settings.bp, responses.bp, onboarding.bp):
         app.register_blueprint(blueprint)
 
 

@@ -24,8 +24,11 @@ def install(app: Flask) -> None:
         """Seed the demo business and print its logins (safe to run again)."""
         from saas.demo import seed_demo
 
-        logins = seed_demo()
+        seed = seed_demo()
         db.session.commit()
         click.echo("Demo business ready. Log in at the app with:")
-        for login in logins:
+        for login in seed.logins:
             click.echo(f"  {login.role.value:<6} {login.email}  password: {login.password}")
+        click.echo("Its surveys (open them as a customer would):")
+        for name, url in seed.survey_urls.items():
+            click.echo(f"  {name}: {url}")

@@ -5,8 +5,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from saas.demo_feedback import seed_feedback
 from saas.extensions import db
 from saas.timeutil import utcnow
+from saas.urls import absolute_url
 from tenants.models import Membership, Role, Tenant, User
 from tenants.scoping import unscoped
 from tenants.services import unique_slug
@@ -27,7 +29,13 @@ class DemoLogin:
     role: Role
 
 
-def seed_demo() -> list[DemoLogin]:
+@dataclass
+class DemoSeed:
+    logins: list[DemoLogin]
+    survey_urls: dict[str, str]
+
+
+def seed_demo() -> DemoSeed:
     with unscoped():
         tenant = db.session.scalar(select(Tenant).where(Tenant.name == DEMO_TENANT))
         if tenant is None:
@@ -47,4 +55,6 @@ def seed_demo() -> list[DemoLogin]:
                 db.session.add(Membership(tenant=tenant, user=user, role=role))
             logins.append(DemoLogin(email, DEMO_PASSWORD, role))
         db.session.flush()
-    return logins
+        touchpoints = seed_feedback(tenant)
+        urls = {tp.name: absolute_url("survey.show", token=tp.token) for tp in touchpoints}
+    return DemoSeed(logins, urls)

@@ -48,7 +48,18 @@ class Tenant(db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     plan: Mapped[str] = mapped_column(String(20), default="free")
     status: Mapped[TenantStatus] = mapped_column(_enum(TenantStatus, "tenant_status"), default=TenantStatus.ACTIVE)
+    # The key metric (nps|csat|ces, see saas.feedback.metrics); each response keeps its own.
+    metric: Mapped[str] = mapped_column(String(4), default="nps")
+    # The owner's own wording; None means the standard question in the customer's language.
+    metric_question: Mapped[str | None] = mapped_column(String(300))
+    brand_color: Mapped[str] = mapped_column(String(7), default="#2457c5")
+    review_url: Mapped[str | None] = mapped_column(String(500))
+    onboarded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == TenantStatus.ACTIVE
 
     def __repr__(self) -> str:
         return f"<Tenant {self.slug}>"
@@ -120,3 +131,35 @@ class Invitation(TenantScoped, db.Model):
     def is_pending(self) -> bool:
         return self.accepted_at is None and as_utc(self.expires_at) > utcnow()
 
+
+
+class TouchpointKind(str, enum.Enum):
+    WEBSITE = "website"
+    APP = "app"
+    STORE = "store"
+    DELIVERY = "delivery"
+    NEWSLETTER = "newsletter"
+    SUPPORT = "support"
+    OTHER = "other"
+
+
+class Touchpoint(TenantScoped, db.Model):
+    """A place where customers meet the business; each has its own hosted survey link."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[TouchpointKind] = mapped_column(_enum(TouchpointKind, "touchpoint_kind"))
+    # Unguessable: the only key to the public survey at /s/<token>.
+    token: Mapped[str] = mapped_column(String(43), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    default_assignee_id: Mapped[int | None] = mapped_column(ForeignKey("membership.id", ondelete="SET NULL"))
+    # Query-string parameters stored with each response, comma-separated (e.g. "order,store").
+    hidden_fields: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    tenant: Mapped[Tenant] = relationship()
+    default_assignee: Mapped[Membership | None] = relationship()
+
+    @property
+    def hidden_field_names(self) -> list[str]:
+        return [name for name in self.hidden_fields.split(",") if name]

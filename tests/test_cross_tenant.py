@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from saas.extensions import db
 from saas.outbox import Message
-from tenants.models import Invitation, Membership, Role, Tenant, User
+from tenants.models import Invitation, Membership, Role, Tenant, Touchpoint, User
 from tenants.scoping import unscoped
 from tests.conftest import csrf_token, login, post_form, signup, verify
 
@@ -16,8 +16,10 @@ ID_SOURCES = {
     "invitation_id": lambda b: b["invitation"],
     "tenant_id": lambda b: b["tenant"],
     "message_id": lambda b: b["message"],
+    "touchpoint_id": lambda b: b["touchpoint"],
 }
-TOKEN_ARGUMENTS = {"token", "filename"}
+# Public links carry secrets rather than ids (survey tokens, submission keys, file names).
+TOKEN_ARGUMENTS = {"token", "filename", "key", "kind"}
 
 # Endpoints that are not tenant pages: public, or about the logged-in user's own account.
 NOT_TENANT_PAGES = {
@@ -25,6 +27,7 @@ NOT_TENANT_PAGES = {
     "auth.resend_verification", "auth.forgot_password", "auth.reset_password", "account.settings",
     "account.change_password", "account.change_email", "account.confirm_email_change",
     "team.accept_invitation", "team.switch_tenant",
+    "survey.show", "survey.submit", "survey.answer", "survey.thanks", "survey.theme", "survey.qr_code",
 }
 
 
@@ -33,6 +36,8 @@ def _build_tenant_b(app):
     signup(client, email="bob@b.example", business="Bob's Bikes", name="Bob")
     verify(client, app, "bob@b.example")
     post_form(client, "/team/invite", {"email": "pending@b.example", "role": "admin"}, page="/team")
+    post_form(client, "/touchpoints/", {"name": "Bob's Workshop", "kind": "store", "default_assignee_id": "0"},
+              page="/touchpoints/")
     with app.app_context(), unscoped():
         tenant = db.session.scalar(sa.select(Tenant).where(Tenant.slug == "bob-s-bikes"))
         staff_user = User(email="bstaff@b.example", name="B Staff")
@@ -44,6 +49,7 @@ def _build_tenant_b(app):
             "staff_membership": db.session.scalar(sa.select(Membership.id).where(Membership.user_id == staff_user.id)),
             "invitation": db.session.scalar(sa.select(Invitation.id).where(Invitation.email == "pending@b.example")),
             "message": db.session.scalar(sa.select(Message.id).where(Message.tenant_id == tenant.id)),
+            "touchpoint": db.session.scalar(sa.select(Touchpoint.id).where(Touchpoint.tenant_id == tenant.id)),
         }
 
 
@@ -53,6 +59,7 @@ def _snapshot(app):
             sorted(db.session.execute(sa.select(Membership.id, Membership.role, Membership.tenant_id)).all()),
             sorted(db.session.execute(sa.select(Invitation.id, Invitation.accepted_at)).all()),
             db.session.scalar(sa.select(sa.func.count(Message.id))),
+            sorted(db.session.execute(sa.select(Touchpoint.id, Touchpoint.name, Touchpoint.active)).all()),
         )
 
 
@@ -79,7 +86,7 @@ def test_every_id_route_refuses_the_other_tenants_ids(app):
             body = response.get_data(as_text=True)
             assert response.status_code in (403, 404), f"{method} {path} answered {response.status_code}"
             assert "Bob" not in body and "b.example" not in body, f"{method} {path} leaked tenant B"
-    assert walked >= 5
+    assert walked >= 12
     assert _snapshot(app) == before
 
 

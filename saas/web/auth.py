@@ -36,7 +36,7 @@ def signup():
             login_user(membership.user)
             session[TENANT_SESSION_KEY] = membership.tenant_id
             flash(f"Welcome! We sent a link to {membership.user.email} to verify your address.", "success")
-            return redirect(url_for("main.dashboard"))
+            return redirect(url_for("onboarding.metric"))
     return render_template("auth/signup.html", form=form), 200 if not form.errors else 422
 
 

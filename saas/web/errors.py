@@ -30,7 +30,10 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error):
-        return _render(error.code or 500)
+        # Our own abort(400, description=...) explains what was wrong; other descriptions
+        # (werkzeug's defaults, the rate limiter's "10 per 1 minute") are not for customers.
+        custom = error.description if error.code == 400 and error.description != type(error).description else None
+        return _render(error.code or 500, custom)
 
     @app.errorhandler(500)
     def server_error(error):

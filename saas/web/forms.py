@@ -1,9 +1,14 @@
 """WTForms for the account and team pages. Flask-WTF adds the CSRF token to each."""
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms import (
+    BooleanField, EmailField, Form, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField,
+    TextAreaField,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from tenants.models import Role
+from tenants.models import Role, TouchpointKind
 
 PASSWORD_HELP = "At least 10 characters; not your email, not a common password."
 
@@ -70,3 +75,80 @@ def attach_error(form: FlaskForm, error) -> None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+class SurveyForm(Form):
+    """The public survey. A plain WTForms form: customers have no session, so no CSRF token
+    (see saas/web/survey.py). The score's range depends on the tenant's metric and is
+    checked by the survey service."""
+
+    score = StringField(_l("Score"))
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=5000, message=_l("Please keep your comment under 5000 characters."))])
+    email = EmailField(
+        _l("Your email (optional)"),
+        validators=[Optional(), Length(max=254), Email(message=_l("That email address does not look right."))],
+    )
+    consent = BooleanField(_l("You may contact me about my feedback"))
+    website = StringField(_l("Leave this field empty"))  # honeypot
+    submission_key = HiddenField()
+
+    def attach(self, error) -> None:
+        field = getattr(self, error.field, None) if error.field else None
+        if field is not None:
+            field.errors = [*field.errors, str(error)]
+        else:
+            self.form_errors.append(str(error))
+
+
+KIND_CHOICES = [(kind.value, kind.value.capitalize()) for kind in TouchpointKind]
+
+
+class TouchpointForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    kind = SelectField("Kind", choices=KIND_CHOICES, default=TouchpointKind.WEBSITE.value)
+    default_assignee_id = SelectField("Who handles its feedback", coerce=int, default=0)
+    hidden_fields = StringField(
+        "Hidden fields (optional)", validators=[Length(max=200)],
+        description="Link parameters to keep with each response, e.g. order, store",
+    )
+
+
+METRIC_CHOICES = [
+    ("nps", "NPS: how likely to recommend (0–10)"),
+    ("csat", "CSAT: how satisfied (1–5)"),
+    ("ces", "CES: how easy (1–7)"),
+]
+LOCALE_CHOICES = [("en", "English"), ("ru", "Русский"), ("uk", "Українська")]
+
+
+class SurveySettingsForm(FlaskForm):
+    metric = SelectField("Key metric", choices=METRIC_CHOICES)
+    question = StringField(
+        "Question", validators=[Length(max=300)],
+        description="Leave it as it is to show the standard question in each customer's language.",
+    )
+    locale = SelectField("Language of your business", choices=LOCALE_CHOICES)
+    brand_color = StringField("Brand colour", validators=[DataRequired(), Length(max=7)])
+    review_url = StringField(
+        "Public review link (optional)", validators=[Length(max=500)],
+        description="Shown on the thank-you page to your happiest customers only.",
+    )
+
+
+class ResponseFilterForm(Form):
+    touchpoint = SelectField("Touchpoint", coerce=int, default=0)
+    band = SelectField(
+        "Score", default="",
+        choices=[("", "All scores"), ("detractor", "Detractors / low"), ("passive", "Passives / middle"), ("promoter", "Promoters / high")],
+    )
+    period = SelectField(
+        "Period", default="",
+        choices=[("", "All time"), ("7d", "Last 7 days"), ("30d", "Last 30 days"), ("90d", "Last 90 days"), ("365d", "Last year")],
+    )
+
+
+class OnboardingTouchpointsForm(FlaskForm):
+    names = SelectMultipleField(
+        "Where do your customers meet you?", validators=[DataRequired(message="Choose at least one.")],
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+    )

@@ -1,5 +1,5 @@
 """Security headers on every response (CSP without inline scripts or styles)."""
-from flask import Flask
+from flask import Flask, abort, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -25,7 +25,18 @@ def _set_headers(response):
     return response
 
 
+def _reject_nul_bytes():
+    """PostgreSQL text cannot hold NUL; no honest client sends one. Refuse it up front
+    (400 with an explanation) instead of letting it reach the database as a 500."""
+    values = [*(request.view_args or {}).values(), *request.args.keys(), *request.args.values()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += [*request.form.keys(), *request.form.values()]
+    if any(isinstance(value, str) and "\x00" in value for value in values):
+        abort(400, description="The request contained a NUL character, which is never valid text.")
+
+
 def install(app: Flask) -> None:
+    app.before_request(_reject_nul_bytes)
     app.after_request(_set_headers)
     if app.config.get("SESSION_COOKIE_SECURE"):
         app.after_request(_strict_transport)

@@ -1,0 +1,47 @@
+"""Usage metering: responses counted per tenant per calendar month (UTC)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, Integer, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from saas.extensions import db
+from saas.sql import insert
+from saas.timeutil import utcnow
+from tenants.scoping import TenantScoped
+
+
+class Usage(TenantScoped, db.Model):
+    __table_args__ = (UniqueConstraint("tenant_id", "month", name="uq_usage_tenant_month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(Date)
+    responses: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def month_of(moment: datetime) -> date:
+    return date(moment.year, moment.month, 1)
+
+
+def count_response(tenant_id: int, moment: datetime | None = None) -> int:
+    """Add one response to this month's usage, atomically, and return the new count.
+
+    An upsert, so concurrent submissions never lose a count or collide on the first
+    response of a month."""
+    month = month_of(moment or utcnow())
+    statement = (
+        insert(Usage)
+        .values(tenant_id=tenant_id, month=month, responses=1)
+        .on_conflict_do_update(
+            index_elements=[Usage.tenant_id, Usage.month], set_={"responses": Usage.responses + 1}
+        )
+        .returning(Usage.responses)
+    )
+    return db.session.execute(statement).scalar_one()
+
+
+def responses_this_month(tenant_id: int, moment: datetime | None = None) -> int:
+    month = month_of(moment or utcnow())
+    used = db.session.scalar(select(Usage.responses).where(Usage.tenant_id == tenant_id, Usage.month == month))
+    return used or 0

@@ -1,0 +1,1 @@
+"""The feedback domain: metrics, responses and (later) categories, tasks and improvements."""

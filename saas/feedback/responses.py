@@ -1,0 +1,46 @@
+"""Reading responses back: the filtered, paginated list owners and staff see."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import and_, or_, select
+
+from saas.extensions import db
+from saas.feedback.metrics import METRICS, Band
+from saas.feedback.models import Response
+from saas.timeutil import utcnow
+
+PERIODS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
+PAGE_SIZE = 25
+
+
+@dataclass
+class ResponseFilter:
+    touchpoint_id: int | None = None
+    band: Band | None = None
+    period: str | None = None
+
+
+def _band_condition(band: Band):
+    """A band means different scores on each scale; responses keep the scale they were given on."""
+    clauses = []
+    for key, scale in METRICS.items():
+        low, high = scale.band_range(band)
+        clauses.append(and_(Response.metric == key, Response.score.between(low, high)))
+    return or_(*clauses)
+
+
+def filtered_query(tenant_id: int, chosen: ResponseFilter):
+    query = select(Response).where(Response.tenant_id == tenant_id)
+    if chosen.touchpoint_id:
+        query = query.where(Response.touchpoint_id == chosen.touchpoint_id)
+    if chosen.band:
+        query = query.where(_band_condition(chosen.band))
+    if chosen.period in PERIODS:
+        query = query.where(Response.created_at >= utcnow() - timedelta(days=PERIODS[chosen.period]))
+    return query.order_by(Response.created_at.desc(), Response.id.desc())
+
+
+def page_of_responses(tenant_id: int, chosen: ResponseFilter, page: int):
+    return db.paginate(filtered_query(tenant_id, chosen), page=page, per_page=PAGE_SIZE, error_out=False)

@@ -1,0 +1,201 @@
+"""The public survey: finding a touchpoint by its token, and recording what a customer said.
+
+record_response() is the one way a response gets stored: the response and this month's
+usage count change in one transaction (the caller commits); over the plan's quota the
+response is stored locked, never dropped; the same submission key twice (double click,
+refresh, back button) stores one response."""
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
+
+from billing import plans, usage
+from saas.extensions import db
+from saas.sql import insert
+from saas.feedback.metrics import metric
+from saas.feedback.models import Channel, Response, ResponseState
+from saas.i18n import SUPPORTED_LOCALES
+from saas.timeutil import as_utc, utcnow
+from tenants.models import Touchpoint
+from tenants.scoping import tenant_scope, unscoped
+
+MAX_COMMENT = 5000
+MAX_HIDDEN_VALUE = 100
+# How long after a one-click score the customer may still add or change their answer.
+EDIT_WINDOW = timedelta(hours=1)
+SUBMISSION_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+CHANNELS = {"qr": Channel.QR, "email": Channel.EMAIL, "link": Channel.LINK}
+
+
+class InvalidSubmission(ValueError):
+    """Input the survey cannot store; `field` names the form field."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class Answer:
+    score: int
+    submission_key: str
+    comment: str = ""
+    contact_email: str | None = None
+    consent: bool = False
+    locale: str = "en"
+    channel: Channel = Channel.LINK
+    hidden: dict = field(default_factory=dict)
+
+
+def new_submission_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def touchpoint_for_token(token: str) -> Touchpoint | None:
+    """Public lookup by the unguessable token (no tenant is known yet)."""
+    if not token or len(token) > 64:
+        return None
+    with unscoped():
+        return db.session.scalar(
+            select(Touchpoint).where(Touchpoint.token == token).options(joinedload(Touchpoint.tenant))
+        )
+
+
+def is_collecting(touchpoint: Touchpoint) -> bool:
+    return touchpoint.active and touchpoint.tenant.is_active
+
+
+def survey_locale(requested: str | None, accepted, tenant_locale: str) -> str:
+    """?lang= first, then the browser's Accept-Language, then the business's language."""
+    if requested in SUPPORTED_LOCALES:
+        return requested
+    from_browser = accepted.best_match(SUPPORTED_LOCALES) if accepted else None
+    return from_browser or tenant_locale
+
+
+def channel_from(value: str | None) -> Channel:
+    return CHANNELS.get((value or "").lower(), Channel.LINK)
+
+
+def hidden_values(touchpoint: Touchpoint, params) -> dict:
+    """The hidden fields this touchpoint accepts, from the query string; others are ignored."""
+    values = {}
+    for name in touchpoint.hidden_field_names:
+        value = params.get(name)
+        if value:
+            values[name] = str(value)[:MAX_HIDDEN_VALUE]
+    return values
+
+
+def parse_score(touchpoint: Touchpoint, raw) -> int:
+    scale = metric(touchpoint.tenant.metric)
+    try:
+        score = int(str(raw).strip())
+    except (TypeError, ValueError):
+        raise InvalidSubmission("Choose a score.", field="score") from None
+    if not scale.accepts(score):
+        raise InvalidSubmission(f"Choose a score from {scale.low} to {scale.high}.", field="score")
+    return score
+
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean_text(value: str) -> str:
+    """Comments are kept as the customer wrote them, minus invisible control characters."""
+    return _CONTROL_CHARACTERS.sub("", value.replace("\r\n", "\n")).strip()
+
+
+def _check(answer: Answer) -> None:
+    if not SUBMISSION_KEY_PATTERN.match(answer.submission_key or ""):
+        raise InvalidSubmission("This form has expired. Please reload the page.")
+    if len(answer.comment) > MAX_COMMENT:
+        raise InvalidSubmission(f"Please keep your comment under {MAX_COMMENT} characters.", field="comment")
+    if answer.contact_email and not answer.consent:
+        raise InvalidSubmission(
+            "Tick the box if we may contact you, or leave the email empty.", field="consent"
+        )
+    if answer.consent and not answer.contact_email:
+        raise InvalidSubmission("Enter the email address we may contact you at.", field="email")
+
+
+def record_response(touchpoint: Touchpoint, answer: Answer) -> tuple[int, bool]:
+    """Store the answer; returns (response id, created). Caller commits.
+
+    The common case costs two statements: the response is inserted unless its
+    submission key is already there (ON CONFLICT DO NOTHING, so concurrent double
+    submits are safe too), then this month's usage is counted."""
+    scale = metric(touchpoint.tenant.metric)
+    if not scale.accepts(answer.score):
+        raise InvalidSubmission(f"Choose a score from {scale.low} to {scale.high}.", field="score")
+    answer.comment = clean_text(answer.comment)
+    _check(answer)
+    with tenant_scope(touchpoint.tenant_id):
+        response_id = _insert_unless_known(touchpoint, answer, scale.key)
+        if response_id is None:
+            existing = find_submission(touchpoint, answer.submission_key)
+            _amend(existing, answer)
+            return existing.id, False
+        if plans.is_over_response_quota(touchpoint.tenant, usage.count_response(touchpoint.tenant_id)):
+            db.session.execute(
+                update(Response).where(Response.id == response_id).values(state=ResponseState.LOCKED)
+            )
+        return response_id, True
+
+
+def find_submission(touchpoint: Touchpoint, submission_key: str) -> Response | None:
+    return db.session.scalar(
+        select(Response).where(Response.touchpoint_id == touchpoint.id, Response.submission_key == submission_key)
+    )
+
+
+def _insert_unless_known(touchpoint: Touchpoint, answer: Answer, metric_key: str) -> int | None:
+    now = utcnow()
+    statement = (
+        insert(Response)
+        .values(
+            tenant_id=touchpoint.tenant_id,
+            touchpoint_id=touchpoint.id,
+            metric=metric_key,
+            score=answer.score,
+            comment=answer.comment,
+            contact_email=answer.contact_email if answer.consent else None,
+            consent=answer.consent,
+            locale=answer.locale,
+            channel=answer.channel,
+            hidden=answer.hidden,
+            state=ResponseState.RECEIVED,
+            submission_key=answer.submission_key,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=[Response.touchpoint_id, Response.submission_key])
+        .returning(Response.id)
+    )
+    return db.session.execute(statement).scalar_one_or_none()
+
+
+def _amend(response: Response, answer: Answer) -> None:
+    """A later submission with the same key: the comment after a one-click score, or a
+    resubmit. Within the edit window the customer's latest answer wins; after it, the
+    score stands and a new comment is added to the old one, so nothing said is lost."""
+    comment = answer.comment.strip()
+    if can_still_edit(response):
+        response.score = answer.score
+        if comment:
+            response.comment = comment
+    elif comment and comment not in response.comment:
+        response.comment = f"{response.comment}\n\n{comment}".strip()
+    if answer.consent and answer.contact_email:
+        response.contact_email = answer.contact_email
+        response.consent = True
+    response.hidden = {**response.hidden, **answer.hidden}
+
+
+def can_still_edit(response: Response) -> bool:
+    return utcnow() - as_utc(response.created_at) <= EDIT_WINDOW

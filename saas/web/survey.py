@@ -1,0 +1,184 @@
+"""The public survey at /s/<token>: the form, one-click scores, thank-you page, QR codes.
+
+Public by design (the token is the key), so no login and no CSRF token: a customer
+opening the link from an email or a QR code has no session with us. Abuse is held off
+by a rate limit per client and touchpoint and a honeypot field."""
+from __future__ import annotations
+
+import io
+
+import segno
+from flask import Blueprint, Response as HttpResponse, abort, current_app, g, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
+
+from saas.extensions import csrf, db, limiter
+from saas.feedback import metrics, surveys
+from saas.feedback.surveys import Answer, InvalidSubmission
+from saas.urls import absolute_url
+from saas.web.forms import SurveyForm
+from tenants.scoping import tenant_scope
+from tenants.touchpoints import question_for
+
+bp = Blueprint("survey", __name__, url_prefix="/s")
+COOKIE_PREFIX = "lp_answer_"
+
+
+def _per_client_and_touchpoint() -> str:
+    return f"{get_remote_address()}|{request.view_args.get('token', '')}"
+
+
+def _submit_limit() -> str:
+    return current_app.config["SURVEY_RATE_LIMIT"]
+
+
+def _touchpoint(token: str):
+    touchpoint = surveys.touchpoint_for_token(token)
+    if touchpoint is None:
+        abort(404)
+    g.survey_locale = surveys.survey_locale(request.args.get("lang"), request.accept_languages, touchpoint.tenant.locale)
+    return touchpoint
+
+
+def _render_form(touchpoint, form, response=None, status=200):
+    tenant = touchpoint.tenant
+    scale = metrics.metric(tenant.metric)
+    band = scale.band(response.score) if response is not None else None
+    return render_template(
+        "survey/survey.html",
+        touchpoint=touchpoint,
+        tenant=tenant,
+        scale=scale,
+        question=question_for(tenant, g.survey_locale),
+        comment_prompt=metrics.comment_prompt(band),
+        form=form,
+        action=url_for("survey.submit", token=touchpoint.token, **_carried_parameters(touchpoint)),
+    ), status
+
+
+def _carried_parameters(touchpoint) -> dict:
+    """What the form's action keeps from the link: language, channel and hidden fields."""
+    names = ("lang", "c", *touchpoint.hidden_field_names)
+    return {name: request.args[name] for name in names if request.args.get(name)}
+
+
+@bp.route("/<token>", methods=["GET"])
+@limiter.limit(_submit_limit, key_func=_per_client_and_touchpoint, exempt_when=lambda: "score" not in request.args)
+def show(token):
+    touchpoint = _touchpoint(token)
+    if not surveys.is_collecting(touchpoint):
+        return render_template("survey/closed.html", tenant=touchpoint.tenant)
+    if "score" in request.args:
+        return _one_click(touchpoint)
+    return _render_form(touchpoint, SurveyForm(submission_key=surveys.new_submission_key()))
+
+
+def _one_click(touchpoint):
+    """A score link from an email: store the score now, then ask for the comment."""
+    try:
+        score = surveys.parse_score(touchpoint, request.args["score"])
+    except InvalidSubmission:
+        return _render_form(touchpoint, SurveyForm(submission_key=surveys.new_submission_key()))
+    cookie = COOKIE_PREFIX + str(touchpoint.id)
+    key = request.cookies.get(cookie, "")
+    if not surveys.SUBMISSION_KEY_PATTERN.match(key):
+        key = surveys.new_submission_key()
+    answer = Answer(
+        score=score, submission_key=key, locale=g.survey_locale,
+        channel=surveys.channel_from(request.args.get("c")), hidden=surveys.hidden_values(touchpoint, request.args),
+    )
+    surveys.record_response(touchpoint, answer)
+    db.session.commit()
+    redirect_to = redirect(url_for("survey.answer", token=touchpoint.token, key=key, lang=g.survey_locale))
+    redirect_to.set_cookie(
+        cookie, key, max_age=int(surveys.EDIT_WINDOW.total_seconds()), path=f"/s/{touchpoint.token}",
+        httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return redirect_to
+
+
+@bp.route("/<token>/r/<key>")
+def answer(token, key):
+    """The comment page after a one-click score (refreshing it stores nothing new)."""
+    touchpoint = _touchpoint(token)
+    with tenant_scope(touchpoint.tenant_id):
+        response = surveys.find_submission(touchpoint, key)
+        if response is None:
+            abort(404)
+        if not surveys.can_still_edit(response):
+            return redirect(url_for("survey.thanks", token=token, k=key, lang=g.survey_locale))
+        form = SurveyForm(score=response.score, submission_key=key)
+        return _render_form(touchpoint, form, response=response)
+
+
+@bp.route("/<token>", methods=["POST"])
+@csrf.exempt
+@limiter.limit(_submit_limit, key_func=_per_client_and_touchpoint)
+def submit(token):
+    touchpoint = _touchpoint(token)
+    form = SurveyForm(request.form)
+    if form.website.data:  # the honeypot: only bots fill it in
+        return redirect(url_for("survey.thanks", token=token, lang=g.survey_locale))
+    if form.validate():
+        try:
+            answer = Answer(
+                score=surveys.parse_score(touchpoint, form.score.data),
+                submission_key=form.submission_key.data or "",
+                comment=form.comment.data or "",
+                contact_email=(form.email.data or "").strip().lower() or None,
+                consent=form.consent.data,
+                locale=g.survey_locale,
+                channel=surveys.channel_from(request.args.get("c")),
+                hidden=surveys.hidden_values(touchpoint, request.args),
+            )
+            surveys.record_response(touchpoint, answer)
+        except InvalidSubmission as error:
+            db.session.rollback()
+            form.attach(error)
+        else:
+            db.session.commit()
+            return redirect(url_for("survey.thanks", token=token, k=answer.submission_key, lang=g.survey_locale))
+    return _render_form(touchpoint, form, status=422)
+
+
+@bp.route("/<token>/thanks")
+def thanks(token):
+    touchpoint = _touchpoint(token)
+    review_url = None
+    key = request.args.get("k", "")
+    if key and touchpoint.tenant.review_url:
+        with tenant_scope(touchpoint.tenant_id):
+            response = surveys.find_submission(touchpoint, key)
+            if response is not None and response.band == metrics.Band.PROMOTER:
+                review_url = touchpoint.tenant.review_url
+    return render_template("survey/thanks.html", tenant=touchpoint.tenant, review_url=review_url)
+
+
+@bp.route("/<token>/theme.css")
+def theme(token):
+    touchpoint = _touchpoint(token)
+    css = f":root{{--brand:{touchpoint.tenant.brand_color};}}\n"
+    return HttpResponse(css, mimetype="text/css", headers={"Cache-Control": "public, max-age=300"})
+
+
+def survey_link(touchpoint, **params) -> str:
+    return absolute_url("survey.show", token=touchpoint.token, **params)
+
+
+@bp.route("/<token>/qr.<any(png, svg):kind>")
+def qr_code(token, kind):
+    touchpoint = surveys.touchpoint_for_token(token)
+    if touchpoint is None:
+        abort(404)
+    code = segno.make(survey_link(touchpoint, c="qr"), error="m")
+    buffer = io.BytesIO()
+    if kind == "png":
+        code.save(buffer, kind="png", scale=12, border=2)
+        mimetype = "image/png"
+    else:
+        code.save(buffer, kind="svg", scale=10, border=2, xmldecl=False)
+        mimetype = "image/svg+xml"
+    download = request.args.get("download") == "1"
+    headers = {"Cache-Control": "public, max-age=3600"}
+    if download:
+        headers["Content-Disposition"] = f'attachment; filename="survey-qr-{touchpoint.id}.{kind}"'
+    return HttpResponse(buffer.getvalue(), mimetype=mimetype, headers=headers)

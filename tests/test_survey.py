@@ -1,0 +1,231 @@
+"""The hosted survey and the touchpoints behind it, through the real endpoints."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from saas.extensions import db
+from saas.feedback.models import Response, ResponseState
+from tenants.models import Tenant, Touchpoint
+from tenants.scoping import unscoped
+from tests.conftest import post_form, signup, verify
+
+KEY_PATTERN = re.compile(r'name="submission_key"[^>]*value="([^"]+)"')
+
+
+@pytest.fixture
+def owner(app, client):
+    signup(client, email="owner@shop.example", business="Corner Shop")
+    verify(client, app, "owner@shop.example")
+    return client
+
+
+def add_touchpoint(client, name="Shop counter", kind="store", hidden_fields=""):
+    response = post_form(client, "/touchpoints/", {"name": name, "kind": kind, "hidden_fields": hidden_fields,
+                                                    "default_assignee_id": "0"}, page="/touchpoints/")
+    return response
+
+
+def touchpoint_named(app, name) -> Touchpoint:
+    with app.app_context(), unscoped():
+        touchpoint = db.session.scalar(sa.select(Touchpoint).where(Touchpoint.name == name))
+        db.session.expunge_all()
+        return touchpoint
+
+
+def all_responses(app) -> list[Response]:
+    with app.app_context(), unscoped():
+        rows = db.session.scalars(sa.select(Response).order_by(Response.id)).all()
+        db.session.expunge_all()
+        return rows
+
+
+def answer(client, token, query="", **fields):
+    """Open the survey like a customer, then submit it."""
+    page = client.get(f"/s/{token}{query}")
+    key = KEY_PATTERN.search(page.get_data(as_text=True)).group(1)
+    return client.post(f"/s/{token}{query}", data={"submission_key": key, **fields}), key
+
+
+@pytest.fixture
+def touchpoint(app, owner):
+    assert add_touchpoint(owner).status_code == 302
+    return touchpoint_named(app, "Shop counter")
+
+
+def test_customer_answers_and_owner_sees_it(app, owner, touchpoint):
+    customer = app.test_client()
+    page = customer.get(f"/s/{touchpoint.token}").get_data(as_text=True)
+    assert "How likely are you to recommend Corner Shop to a friend or colleague?" in page
+    assert page.count('type="radio" name="score"') == 11
+    result, _ = answer(customer, touchpoint.token, score="3", comment="Queue was <script>alert(1)</script> long",
+                       email="cust@example.com", consent="y")
+    assert result.status_code == 302 and "/thanks" in result.headers["Location"]
+    [stored] = all_responses(app)
+    assert (stored.score, stored.metric, stored.consent, stored.contact_email) == (3, "nps", True, "cust@example.com")
+    assert stored.channel.value == "link" and stored.state == ResponseState.RECEIVED
+    listing = owner.get("/responses/").get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in listing and "<script>alert(1)" not in listing
+    assert "cust@example.com" in listing
+
+
+def test_double_submit_stores_one_response(app, touchpoint):
+    customer = app.test_client()
+    page = customer.get(f"/s/{touchpoint.token}").get_data(as_text=True)
+    key = KEY_PATTERN.search(page).group(1)
+    for _ in range(3):
+        assert customer.post(f"/s/{touchpoint.token}", data={"submission_key": key, "score": "9"}).status_code == 302
+    assert len(all_responses(app)) == 1
+
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"score": "11"}, "Choose a score from 0 to 10."),
+        ({"score": "-1"}, "Choose a score from 0 to 10."),
+        ({"score": "abc"}, "Choose a score."),
+        ({}, "Choose a score."),
+        ({"score": "5", "comment": "x" * 5001}, "under 5000 characters"),
+        ({"score": "5", "email": "not-an-email", "consent": "y"}, "does not look right"),
+        ({"score": "5", "email": "a@example.com"}, "Tick the box"),
+        ({"score": "5", "consent": "y"}, "Enter the email address"),
+    ],
+)
+def test_bad_input_is_explained_and_nothing_stored(app, touchpoint, fields, message):
+    result, _ = answer(app.test_client(), touchpoint.token, **fields)
+    assert result.status_code == 422
+    assert message in result.get_data(as_text=True)
+    assert all_responses(app) == []
+
+
+def test_unknown_token_and_missing_key(app, touchpoint):
+    client = app.test_client()
+    assert client.get("/s/no-such-token").status_code == 404
+    assert client.post("/s/no-such-token", data={"score": "5"}).status_code == 404
+    assert client.post(f"/s/{touchpoint.token}", data={"score": "5"}).status_code == 422
+    assert all_responses(app) == []
+
+
+def test_honeypot_thanks_the_bot_and_stores_nothing(app, touchpoint):
+    result, _ = answer(app.test_client(), touchpoint.token, score="9", website="http://spam.example")
+    assert result.status_code == 302
+    assert all_responses(app) == []
+
+
+def test_hidden_fields_and_channel(app, owner):
+    add_touchpoint(owner, name="Delivery", kind="delivery", hidden_fields="order, store")
+    token = touchpoint_named(app, "Delivery").token
+    answer(app.test_client(), token, query="?c=qr&order=A-17&store=3&secret=nope", score="8")
+    [stored] = all_responses(app)
+    assert stored.hidden == {"order": "A-17", "store": "3"}
+    assert stored.channel.value == "qr"
+
+
+def test_one_click_score_is_stored_at_once_and_comment_completes_it(app, touchpoint):
+    customer = app.test_client()
+    result = customer.get(f"/s/{touchpoint.token}?score=4&c=email")
+    assert result.status_code == 302
+    [stored] = all_responses(app)
+    assert (stored.score, stored.comment, stored.channel.value) == (4, "", "email")
+    page = customer.get(result.headers["Location"]).get_data(as_text=True)
+    assert 'id="score-4" value="4" checked' in page
+    assert "What went wrong" in page  # the prompt follows the score
+    assert customer.get(f"/s/{touchpoint.token}?score=4&c=email").status_code == 302  # a second click
+    key = KEY_PATTERN.search(page).group(1)
+    customer.post(f"/s/{touchpoint.token}?c=email", data={"submission_key": key, "score": "5", "comment": "Cold coffee"})
+    [stored] = all_responses(app)
+    assert (stored.score, stored.comment) == (5, "Cold coffee")
+
+
+def test_promoters_see_the_review_link_others_never(app, owner, touchpoint):
+    post_form(owner, "/settings/survey", {"metric": "nps", "question": "", "locale": "en", "brand_color": "#123456",
+                                          "review_url": "https://reviews.example/corner-shop"}, page="/settings/survey")
+    promoter, key = answer(app.test_client(), touchpoint.token, score="10")
+    assert "https://reviews.example/corner-shop" in app.test_client().get(promoter.headers["Location"]).get_data(as_text=True)
+    detractor, _ = answer(app.test_client(), touchpoint.token, score="8")
+    assert "reviews.example" not in app.test_client().get(detractor.headers["Location"]).get_data(as_text=True)
+    assert "reviews.example" not in app.test_client().get(f"/s/{touchpoint.token}/thanks").get_data(as_text=True)
+
+
+def test_survey_language_query_then_browser_then_business(app, touchpoint):
+    client = app.test_client()
+    assert '<html lang="ru">' in client.get(f"/s/{touchpoint.token}?lang=ru").get_data(as_text=True)
+    page = client.get(f"/s/{touchpoint.token}", headers={"Accept-Language": "uk,en;q=0.5"}).get_data(as_text=True)
+    assert '<html lang="uk">' in page
+    assert '<html lang="en">' in client.get(f"/s/{touchpoint.token}?lang=xx").get_data(as_text=True)
+
+
+def test_over_quota_response_is_kept_locked(app, touchpoint):
+    from billing.usage import count_response
+
+    with app.app_context():
+        for _ in range(100):
+            count_response(touchpoint.tenant_id)
+        db.session.commit()
+    answer(app.test_client(), touchpoint.token, score="2", comment="Too late")
+    [stored] = all_responses(app)
+    assert stored.state == ResponseState.LOCKED and stored.comment == "Too late"
+
+
+def test_inactive_touchpoint_is_politely_closed(app, owner, touchpoint):
+    post_form(owner, f"/touchpoints/{touchpoint.id}/deactivate", page="/touchpoints/")
+    page = app.test_client().get(f"/s/{touchpoint.token}")
+    assert page.status_code == 200 and "Not collecting feedback right now" in page.get_data(as_text=True)
+    assert app.test_client().get(f"/s/{touchpoint.token}?score=9").status_code == 200
+    assert all_responses(app) == []
+
+
+def test_plan_limits_active_touchpoints(app, owner):
+    assert add_touchpoint(owner, name="One").status_code == 302
+    assert add_touchpoint(owner, name="Two").status_code == 302
+    refused = add_touchpoint(owner, name="Three")
+    assert refused.status_code == 422 and "Upgrade your plan" in refused.get_data(as_text=True)
+    assert touchpoint_named(app, "Three") is None
+    one = touchpoint_named(app, "One")
+    post_form(owner, f"/touchpoints/{one.id}/deactivate", page="/touchpoints/")
+    assert add_touchpoint(owner, name="Three").status_code == 302
+    post_form(owner, f"/touchpoints/{one.id}/reactivate", page="/touchpoints/")
+    assert touchpoint_named(app, "One").active is False
+
+
+def test_delete_only_without_responses(app, owner, touchpoint):
+    answer(app.test_client(), touchpoint.token, score="7")
+    post_form(owner, f"/touchpoints/{touchpoint.id}/delete", page="/touchpoints/")
+    assert touchpoint_named(app, "Shop counter") is not None
+    add_touchpoint(owner, name="Empty")
+    empty = touchpoint_named(app, "Empty")
+    post_form(owner, f"/touchpoints/{empty.id}/delete", page="/touchpoints/")
+    assert touchpoint_named(app, "Empty") is None
+
+
+def test_qr_codes(app, touchpoint):
+    client = app.test_client()
+    png = client.get(f"/s/{touchpoint.token}/qr.png")
+    assert png.status_code == 200 and png.data.startswith(b"\x89PNG")
+    svg = client.get(f"/s/{touchpoint.token}/qr.svg")
+    assert svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
+    assert client.get("/s/nope/qr.png").status_code == 404
+
+
+def test_changing_the_metric_keeps_past_scales(app, owner, touchpoint):
+    answer(app.test_client(), touchpoint.token, score="9")
+    post_form(owner, "/settings/survey", {"metric": "csat", "question": "", "locale": "en", "brand_color": "#123456",
+                                          "review_url": ""}, page="/settings/survey")
+    page = app.test_client().get(f"/s/{touchpoint.token}").get_data(as_text=True)
+    assert page.count('type="radio" name="score"') == 5
+    answer(app.test_client(), touchpoint.token, score="4")
+    assert [(r.metric, r.score) for r in all_responses(app)] == [("nps", 9), ("csat", 4)]
+
+
+def test_control_characters_are_dropped_and_nul_refused(app, touchpoint):
+    result, _ = answer(app.test_client(), touchpoint.token, score="6", comment="Bad\x00 coffee")
+    assert result.status_code == 400 and "NUL" in result.get_data(as_text=True)
+    assert app.test_client().get(f"/s/{touchpoint.token}\x00").status_code in (400, 404)
+    assert all_responses(app) == []
+    result, _ = answer(app.test_client(), touchpoint.token, score="6", comment="Bad coffee\x07\r\nreally ")
+    assert result.status_code == 302
+    [stored] = all_responses(app)
+    assert stored.comment == "Bad coffee\nreally"

@@ -1,0 +1,129 @@
+"""Owner pages around surveys: onboarding, settings, poster, snippet, responses list."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from html import unescape
+
+import sqlalchemy as sa
+
+from saas.extensions import db
+from saas.feedback.models import Response
+from saas.timeutil import utcnow
+from tenants.models import Tenant, Touchpoint
+from tenants.scoping import unscoped
+from tests.conftest import login, make_app, post_form, signup, verify
+from tests.test_survey import add_touchpoint, all_responses, answer, touchpoint_named
+
+
+def test_onboarding_walks_metric_then_touchpoints(app, client):
+    response = signup(client, email="new@shop.example")
+    assert response.headers["Location"].endswith("/welcome/")
+    page = client.get("/welcome/").get_data(as_text=True)
+    assert "How likely are you to recommend Bakery Bliss to a friend or colleague?" in page
+    result = post_form(client, "/welcome/", {"metric": "ces", "question": "", "locale": "uk",
+                                             "brand_color": "#aa3300", "review_url": ""}, page="/welcome/")
+    assert result.headers["Location"].endswith("/welcome/touchpoints")
+    result = post_form(client, "/welcome/touchpoints", {"names": ["Website", "Delivery", "Shop"]},
+                       page="/welcome/touchpoints")
+    assert result.status_code == 422 and "Upgrade your plan" in result.get_data(as_text=True)
+    result = post_form(client, "/welcome/touchpoints", {"names": ["Website", "Delivery"]}, page="/welcome/touchpoints")
+    assert result.status_code == 302
+    with app.app_context(), unscoped():
+        tenant = db.session.scalar(sa.select(Tenant))
+        assert (tenant.metric, tenant.locale, tenant.brand_color, tenant.metric_question) == ("ces", "uk", "#aa3300", None)
+        assert tenant.onboarded_at is not None
+        assert sorted(db.session.scalars(sa.select(Touchpoint.name))) == ["Delivery", "Website"]
+
+
+def test_custom_question_and_bad_settings(app, client):
+    signup(client)
+    bad = post_form(client, "/settings/survey", {"metric": "xyz", "question": "", "locale": "en",
+                                                 "brand_color": "red", "review_url": "javascript:alert(1)"},
+                    page="/settings/survey")
+    assert bad.status_code == 422
+    with app.app_context(), unscoped():
+        assert db.session.scalar(sa.select(Tenant.metric)) == "nps"
+    post_form(client, "/settings/survey", {"metric": "csat", "question": "Did our bread make your day?",
+                                           "locale": "en", "brand_color": "#112233", "review_url": ""},
+              page="/settings/survey")
+    add_touchpoint(client, name="Counter")
+    token = touchpoint_named(app, "Counter").token
+    page = app.test_client().get(f"/s/{token}?lang=ru").get_data(as_text=True)
+    assert "Did our bread make your day?" in page
+    assert app.test_client().get(f"/s/{token}/theme.css").get_data(as_text=True).strip() == ":root{--brand:#112233;}"
+
+
+def test_poster_and_snippet(app, client):
+    signup(client)
+    add_touchpoint(client, name="Delivery", kind="delivery", hidden_fields="order")
+    touchpoint = touchpoint_named(app, "Delivery")
+    poster = client.get(f"/touchpoints/{touchpoint.id}/poster?size=a5").get_data(as_text=True)
+    assert "poster-a5" in poster and f"/s/{touchpoint.token}/qr.svg" in poster
+    snippet = client.get(f"/touchpoints/{touchpoint.id}/snippet").get_data(as_text=True)
+    assert "&lt;table role=&#34;presentation&#34;" in snippet  # the code is shown, escaped, for copying
+    preview = client.get(f"/touchpoints/{touchpoint.id}/snippet/preview")
+    assert "unsafe-inline" in preview.headers["Content-Security-Policy"]
+    score_links = re.findall(r'href="([^"]+)"', preview.get_data(as_text=True))
+    assert len(score_links) == 11
+    assert all("c=email" in unescape(link) and "order=ORDER" in unescape(link) for link in score_links)
+    customer = app.test_client()
+    customer.get(unescape(score_links[2]).replace("http://localhost", ""))
+    [stored] = all_responses(app)
+    assert (stored.score, stored.channel.value, stored.hidden) == (2, "email", {"order": "ORDER"})
+
+
+def test_responses_list_filters_and_pages(app, client):
+    signup(client)
+    add_touchpoint(client, name="Web", kind="website")
+    add_touchpoint(client, name="Shop", kind="store")
+    web, shop = touchpoint_named(app, "Web"), touchpoint_named(app, "Shop")
+    for score in range(11):
+        answer(app.test_client(), web.token, score=str(score), comment=f"web comment {score}")
+    for _ in range(20):
+        answer(app.test_client(), shop.token, score="10")
+    with app.app_context(), unscoped():
+        old = db.session.scalar(sa.select(Response).where(Response.score == 0))
+        old.created_at = utcnow() - timedelta(days=40)
+        db.session.commit()
+    listing = client.get(f"/responses/?touchpoint={web.id}&band=detractor").get_data(as_text=True)
+    assert "7 responses" in listing and "web comment 6" in listing and "web comment 7" not in listing
+    listing = client.get(f"/responses/?touchpoint={web.id}&band=detractor&period=30d").get_data(as_text=True)
+    assert "6 responses" in listing and "web comment 0" not in listing
+    first = client.get("/responses/").get_data(as_text=True)
+    assert "31 responses" in first and "Page 1 of 2" in first
+    second = client.get("/responses/?page=2").get_data(as_text=True)
+    assert second.count('class="response ') == 6
+    bad = client.get("/responses/?touchpoint=abc&band=evil&period=zz&page=-3")
+    assert bad.status_code == 200 and "Not a valid choice" in bad.get_data(as_text=True)
+
+
+def test_staff_sees_responses_not_touchpoints(app, client):
+    signup(client)
+    verify(client, app, "owner@example.com")
+    post_form(client, "/team/invite", {"email": "staff@example.com", "role": "staff"}, page="/team")
+    from tests.conftest import link_in, messages, path_of
+
+    invitation = messages(app, kind="invitation")[-1]
+    staff = app.test_client()
+    post_form(staff, path_of(link_in(invitation.body_text, "/invite/")), {"name": "Sam", "password": "staff password 1"},
+              page=path_of(link_in(invitation.body_text, "/invite/")))
+    assert staff.get("/responses/").status_code == 200
+    for path in ("/touchpoints/", "/settings/survey", "/welcome/"):
+        assert staff.get(path).status_code == 403
+
+
+def test_survey_rate_limit_and_oversized_body(database_url, tmp_path):
+    app = make_app(database_url, tmp_path, SURVEY_RATE_LIMIT="3 per minute")
+    client = app.test_client()
+    signup(client)
+    add_touchpoint(client, name="Counter")
+    token = touchpoint_named(app, "Counter").token
+    customer = app.test_client()
+    codes = [customer.post(f"/s/{token}", data={"score": "5", "submission_key": f"key-{i:020d}"}).status_code
+             for i in range(4)]
+    assert codes == [302, 302, 302, 429]
+    too_big = app.test_client().post(f"/s/{token}", data={"score": "5", "comment": "x" * 70_000,
+                                                         "submission_key": "k" * 20})
+    assert too_big.status_code == 413
+    assert len(all_responses(app)) == 3
