@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
@@ -33,7 +34,8 @@ CHANNELS = {"qr": Channel.QR, "email": Channel.EMAIL, "link": Channel.LINK}
 
 
 class InvalidSubmission(ValueError):
-    """Input the survey cannot store; `field` names the form field."""
+    """Input the survey cannot store; `field` names the form field. The message is a lazy
+    string: it is shown in the customer's language."""
 
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
@@ -97,9 +99,9 @@ def parse_score(touchpoint: Touchpoint, raw) -> int:
     try:
         score = int(str(raw).strip())
     except (TypeError, ValueError):
-        raise InvalidSubmission("Choose a score.", field="score") from None
+        raise InvalidSubmission(_l("Choose a score."), field="score") from None
     if not scale.accepts(score):
-        raise InvalidSubmission(f"Choose a score from {scale.low} to {scale.high}.", field="score")
+        raise InvalidSubmission(_l("Choose a score from %(low)s to %(high)s.", low=scale.low, high=scale.high), field="score")
     return score
 
 
@@ -113,15 +115,13 @@ def clean_text(value: str) -> str:
 
 def _check(answer: Answer) -> None:
     if not SUBMISSION_KEY_PATTERN.match(answer.submission_key or ""):
-        raise InvalidSubmission("This form has expired. Please reload the page.")
+        raise InvalidSubmission(_l("This form has expired. Please reload the page."))
     if len(answer.comment) > MAX_COMMENT:
-        raise InvalidSubmission(f"Please keep your comment under {MAX_COMMENT} characters.", field="comment")
+        raise InvalidSubmission(_l("Please keep your comment under %(max)s characters.", max=MAX_COMMENT), field="comment")
     if answer.contact_email and not answer.consent:
-        raise InvalidSubmission(
-            "Tick the box if we may contact you, or leave the email empty.", field="consent"
-        )
+        raise InvalidSubmission(_l("Tick the box if we may contact you, or leave the email empty."), field="consent")
     if answer.consent and not answer.contact_email:
-        raise InvalidSubmission("Enter the email address we may contact you at.", field="email")
+        raise InvalidSubmission(_l("Enter the email address we may contact you at."), field="email")
 
 
 def record_response(touchpoint: Touchpoint, answer: Answer) -> tuple[int, bool]:
@@ -132,7 +132,7 @@ def record_response(touchpoint: Touchpoint, answer: Answer) -> tuple[int, bool]:
     submits are safe too), then this month's usage is counted."""
     scale = metric(touchpoint.tenant.metric)
     if not scale.accepts(answer.score):
-        raise InvalidSubmission(f"Choose a score from {scale.low} to {scale.high}.", field="score")
+        raise InvalidSubmission(_l("Choose a score from %(low)s to %(high)s.", low=scale.low, high=scale.high), field="score")
     answer.comment = clean_text(answer.comment)
     _check(answer)
     with tenant_scope(touchpoint.tenant_id):

@@ -83,7 +83,7 @@ class SurveyForm(Form):
     checked by the survey service."""
 
     score = StringField(_l("Score"))
-    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=5000, message=_l("Please keep your comment under 5000 characters."))])
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=5000, message=_l("Please keep your comment under %(max)s characters.", max=5000))])
     email = EmailField(
         _l("Your email (optional)"),
         validators=[Optional(), Length(max=254), Email(message=_l("That email address does not look right."))],
