@@ -2,13 +2,18 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, EmailField, Form, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField,
-    TextAreaField,
+    BooleanField, EmailField, Form, HiddenField, PasswordField, SelectChoice, SelectField, SelectMultipleField,
+    StringField, TextAreaField,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from tenants.models import Role, TouchpointKind
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as the choices of a SelectField."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
 
 PASSWORD_HELP = "At least 10 characters; not your email, not a common password."
 
@@ -51,7 +56,7 @@ class ChangeEmailForm(FlaskForm):
     password = PasswordField("Your password", validators=[DataRequired(), Length(max=200)])
 
 
-ROLE_CHOICES = [(role.value, role.label) for role in Role]
+ROLE_CHOICES = options((role.value, role.label) for role in Role)
 
 
 class InviteForm(FlaskForm):
@@ -100,7 +105,7 @@ class SurveyForm(Form):
             self.form_errors.append(str(error))
 
 
-KIND_CHOICES = [(kind.value, kind.value.capitalize()) for kind in TouchpointKind]
+KIND_CHOICES = options((kind.value, kind.value.capitalize()) for kind in TouchpointKind)
 
 
 class TouchpointForm(FlaskForm):
@@ -113,12 +118,12 @@ class TouchpointForm(FlaskForm):
     )
 
 
-METRIC_CHOICES = [
+METRIC_CHOICES = options([
     ("nps", "NPS: how likely to recommend (0–10)"),
     ("csat", "CSAT: how satisfied (1–5)"),
     ("ces", "CES: how easy (1–7)"),
-]
-LOCALE_CHOICES = [("en", "English"), ("ru", "Русский"), ("uk", "Українська")]
+])
+LOCALE_CHOICES = options([("en", "English"), ("ru", "Русский"), ("uk", "Українська")])
 
 
 class SurveySettingsForm(FlaskForm):
@@ -139,11 +144,13 @@ class ResponseFilterForm(Form):
     touchpoint = SelectField("Touchpoint", coerce=int, default=0)
     band = SelectField(
         "Score", default="",
-        choices=[("", "All scores"), ("detractor", "Detractors / low"), ("passive", "Passives / middle"), ("promoter", "Promoters / high")],
+        choices=options([("", "All scores"), ("detractor", "Detractors / low"), ("passive", "Passives / middle"),
+                         ("promoter", "Promoters / high")]),
     )
     period = SelectField(
         "Period", default="",
-        choices=[("", "All time"), ("7d", "Last 7 days"), ("30d", "Last 30 days"), ("90d", "Last 90 days"), ("365d", "Last year")],
+        choices=options([("", "All time"), ("7d", "Last 7 days"), ("30d", "Last 30 days"), ("90d", "Last 90 days"),
+                         ("365d", "Last year")]),
     )
 
 

@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from billing import plans
 from saas.extensions import db
 from saas.web.context import current_membership, tenant_route
-from saas.web.forms import OnboardingTouchpointsForm, SurveySettingsForm, attach_error
+from saas.web.forms import OnboardingTouchpointsForm, SurveySettingsForm, attach_error, options
 from tenants import touchpoints
 from tenants.models import Role
 from tenants.services import AccountError
@@ -46,7 +46,7 @@ def metric():
 def choose_touchpoints():
     tenant = _tenant()
     form = OnboardingTouchpointsForm()
-    form.names.choices = [name for name, _ in touchpoints.SUGGESTIONS]
+    form.names.choices = options((name, name) for name, _ in touchpoints.SUGGESTIONS)
     if form.validate_on_submit():
         try:
             touchpoints.add_suggested(tenant, form.names.data)

@@ -5,7 +5,7 @@ from billing import plans
 from saas.feedback import responses
 from saas.feedback.metrics import Band
 from saas.web.context import current_membership, tenant_route
-from saas.web.forms import ResponseFilterForm
+from saas.web.forms import ResponseFilterForm, options
 from tenants import touchpoints
 from tenants.models import Role
 
@@ -17,7 +17,7 @@ bp = Blueprint("responses", __name__, url_prefix="/responses")
 def index():
     tenant = current_membership().tenant
     form = ResponseFilterForm(request.args)
-    form.touchpoint.choices = [(0, "All touchpoints")] + [(tp.id, tp.name) for tp in touchpoints.touchpoints(tenant)]
+    form.touchpoint.choices = options([(0, "All touchpoints")] + [(tp.id, tp.name) for tp in touchpoints.touchpoints(tenant)])
     chosen = responses.ResponseFilter()
     if form.validate():
         chosen = responses.ResponseFilter(

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from saas.extensions import db
 from saas.feedback import metrics
 from saas.web.context import current_membership, tenant_route
-from saas.web.forms import ActionForm, TouchpointForm, attach_error
+from saas.web.forms import ActionForm, TouchpointForm, attach_error, options
 from saas.web.survey import survey_link
 from tenants import services as team_services
 from tenants import touchpoints
@@ -20,9 +20,9 @@ def _tenant():
 
 def _form(obj=None) -> TouchpointForm:
     form = TouchpointForm(obj=obj)
-    form.default_assignee_id.choices = [(0, "The owners")] + [
+    form.default_assignee_id.choices = options([(0, "The owners")] + [
         (member.id, member.user.name or member.user.email) for member in team_services.team_members(_tenant())
-    ]
+    ])
     return form
 
 
