@@ -23,7 +23,6 @@ def init_sentry(app: Flask, transport=None) -> None:
     sentry_sdk.init(
         dsn=dsn,
         integrations=[FlaskIntegration(), RqIntegration()],
-        send_default_pii=False,
         before_send=scrub_event,
         transport=transport or app.config.get("SENTRY_TRANSPORT"),
         traces_sample_rate=float(app.config.get("SENTRY_TRACES_SAMPLE_RATE", 0.0)),
