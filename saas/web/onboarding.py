@@ -4,7 +4,8 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from billing import plans
 from saas.extensions import db
 from saas.web.context import current_membership, tenant_route
-from saas.web.forms import OnboardingTouchpointsForm, SurveySettingsForm, attach_error, options
+from saas.web.forms import OnboardingTouchpointsForm, attach_error, options
+from saas.web.settings import render_survey_settings, save_survey_settings, survey_settings_form
 from tenants import touchpoints
 from tenants.models import Role
 from tenants.services import AccountError
@@ -20,25 +21,10 @@ def _tenant():
 @tenant_route(Role.ADMIN)
 def metric():
     tenant = _tenant()
-    form = SurveySettingsForm()
-    if not form.is_submitted():
-        form.metric.data, form.locale.data = tenant.metric, tenant.locale
-        form.question.data = touchpoints.question_for(tenant, tenant.locale)
-        form.brand_color.data, form.review_url.data = tenant.brand_color, tenant.review_url or ""
-    if form.validate_on_submit():
-        try:
-            touchpoints.update_survey_settings(
-                tenant, form.metric.data, form.question.data, form.brand_color.data, form.review_url.data,
-                form.locale.data,
-            )
-        except AccountError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            return redirect(url_for("onboarding.choose_touchpoints"))
-    standard = {key: touchpoints.standard_question(tenant, key, form.locale.data or tenant.locale) for key in ("nps", "csat", "ces")}
-    return render_template("onboarding/metric.html", form=form, standard=standard, step=1), 422 if form.errors else 200
+    form = survey_settings_form(tenant)
+    if save_survey_settings(tenant, form):
+        return redirect(url_for("onboarding.choose_touchpoints"))
+    return render_survey_settings("onboarding/metric.html", tenant, form, step=1)
 
 
 @bp.route("/touchpoints", methods=["GET", "POST"])

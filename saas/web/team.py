@@ -3,6 +3,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, session, u
 from flask_login import current_user, login_user
 
 from saas.extensions import db
+from saas.web.actions import apply_change
 from saas.web.context import TENANT_SESSION_KEY, current_membership, tenant_route
 from saas.web.forms import AcceptInvitationForm, ActionForm, InviteForm, RoleForm, attach_error
 from tenants import services
@@ -71,18 +72,7 @@ def revoke_invitation(invitation_id):
 
 
 def _apply(change, success_message):
-    try:
-        change(current_membership())
-    except LookupError:
-        db.session.rollback()
-        abort(404)
-    except AccountError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(success_message, "success")
-    return redirect(url_for("team.index"))
+    return apply_change(lambda: change(current_membership()), success_message, "team.index")
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])

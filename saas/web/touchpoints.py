@@ -3,6 +3,7 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 
 from saas.extensions import db
 from saas.feedback import metrics
+from saas.web.actions import apply_change
 from saas.web.context import current_membership, tenant_route
 from saas.web.forms import ActionForm, TouchpointForm, attach_error, options
 from saas.web.survey import survey_link
@@ -29,15 +30,18 @@ def _form(obj=None) -> TouchpointForm:
 @bp.route("/")
 @tenant_route(Role.ADMIN)
 def index():
-    tenant = _tenant()
-    items = touchpoints.touchpoints(tenant)
+    return _index_page(_form())
+
+
+def _index_page(form, status=200):
+    items = touchpoints.touchpoints(_tenant())
     return render_template(
         "touchpoints/index.html",
         touchpoints=items,
         links={tp.id: survey_link(tp) for tp in items},
-        form=_form(),
+        form=form,
         action_form=ActionForm(),
-    )
+    ), status
 
 
 @bp.route("/", methods=["POST"])
@@ -57,11 +61,7 @@ def create():
             db.session.commit()
             flash(f"“{touchpoint.name}” is ready: share its link or print its QR code.", "success")
             return redirect(url_for("touchpoints.index"))
-    items = touchpoints.touchpoints(_tenant())
-    return render_template(
-        "touchpoints/index.html", touchpoints=items, links={tp.id: survey_link(tp) for tp in items},
-        form=form, action_form=ActionForm(),
-    ), 422
+    return _index_page(form, status=422)
 
 
 def _touchpoint_or_404(touchpoint_id):
@@ -98,18 +98,7 @@ def edit(touchpoint_id):
 
 
 def _change(change, message):
-    try:
-        change()
-    except LookupError:
-        db.session.rollback()
-        abort(404)
-    except AccountError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(message, "success")
-    return redirect(url_for("touchpoints.index"))
+    return apply_change(change, message, "touchpoints.index")
 
 
 @bp.route("/<int:touchpoint_id>/deactivate", methods=["POST"])

@@ -1,0 +1,23 @@
+"""The one way a button that changes something is handled (POST → service → redirect)."""
+from flask import abort, flash, redirect, url_for
+
+from saas.extensions import db
+from tenants.services import AccountError
+
+
+def apply_change(change, success_message: str, back_to: str):
+    """Run change(); commit and say so, or explain why not; then go back to `back_to`.
+
+    A LookupError from the service means the id is not this tenant's: 404."""
+    try:
+        change()
+    except LookupError:
+        db.session.rollback()
+        abort(404)
+    except AccountError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(success_message, "success")
+    return redirect(url_for(back_to))
