@@ -54,6 +54,8 @@ class Tenant(db.Model):
     metric_question: Mapped[str | None] = mapped_column(String(300))
     brand_color: Mapped[str] = mapped_column(String(7), default="#2457c5")
     review_url: Mapped[str | None] = mapped_column(String(500))
+    # A customer left without an answer for more than a day is a customer lost.
+    sla_hours: Mapped[int] = mapped_column(Integer, default=24)
     onboarded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from saas.extensions import db
+from saas.feedback.models import Task
 from saas.outbox import Message
 from tenants.models import Invitation, Membership, Role, Tenant, Touchpoint, User
 from tenants.scoping import unscoped
@@ -17,6 +18,7 @@ ID_SOURCES = {
     "tenant_id": lambda b: b["tenant"],
     "message_id": lambda b: b["message"],
     "touchpoint_id": lambda b: b["touchpoint"],
+    "task_id": lambda b: b["task"],
 }
 # Public links carry secrets rather than ids (survey tokens, submission keys, file names).
 TOKEN_ARGUMENTS = {"token", "filename", "key", "kind"}
@@ -39,6 +41,10 @@ def _build_tenant_b(app):
     post_form(client, "/touchpoints/", {"name": "Bob's Workshop", "kind": "store", "default_assignee_id": "0"},
               page="/touchpoints/")
     with app.app_context(), unscoped():
+        token = db.session.scalar(sa.select(Touchpoint.token))
+    app.test_client().post(f"/s/{token}", data={"score": "2", "comment": "Bob's chain snapped, call me",
+                                                "submission_key": "b" * 24})
+    with app.app_context(), unscoped():
         tenant = db.session.scalar(sa.select(Tenant).where(Tenant.slug == "bob-s-bikes"))
         staff_user = User(email="bstaff@b.example", name="B Staff")
         staff_user.set_password("b staff password")
@@ -50,6 +56,7 @@ def _build_tenant_b(app):
             "invitation": db.session.scalar(sa.select(Invitation.id).where(Invitation.email == "pending@b.example")),
             "message": db.session.scalar(sa.select(Message.id).where(Message.tenant_id == tenant.id)),
             "touchpoint": db.session.scalar(sa.select(Touchpoint.id).where(Touchpoint.tenant_id == tenant.id)),
+            "task": db.session.scalar(sa.select(Task.id).where(Task.tenant_id == tenant.id)),
         }
 
 
@@ -86,7 +93,7 @@ def test_every_id_route_refuses_the_other_tenants_ids(app):
             body = response.get_data(as_text=True)
             assert response.status_code in (403, 404), f"{method} {path} answered {response.status_code}"
             assert "Bob" not in body and "b.example" not in body, f"{method} {path} leaked tenant B"
-    assert walked >= 12
+    assert walked >= 13
     assert _snapshot(app) == before
 
 

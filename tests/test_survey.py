@@ -66,7 +66,7 @@ def test_customer_answers_and_owner_sees_it(app, owner, touchpoint):
     assert result.status_code == 302 and "/thanks" in result.headers["Location"]
     [stored] = all_responses(app)
     assert (stored.score, stored.metric, stored.consent, stored.contact_email) == (3, "nps", True, "cust@example.com")
-    assert stored.channel.value == "link" and stored.state == ResponseState.RECEIVED
+    assert stored.channel.value == "link" and stored.state == ResponseState.CATEGORISED  # processed inline
     listing = owner.get("/responses/").get_data(as_text=True)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in listing and "<script>alert(1)" not in listing
     assert "cust@example.com" in listing

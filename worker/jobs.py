@@ -6,6 +6,8 @@ import functools
 from flask import Flask, has_app_context
 
 from saas import outbox
+from saas.extensions import db
+from saas.feedback import pipeline, sweeps
 from tenants.scoping import unscoped
 from worker import mail
 
@@ -50,3 +52,34 @@ def sweep_outbox() -> int:
     for message_id in ids:
         enqueue(deliver_message, message_id)
     return len(ids)
+
+
+@in_app_context
+def process_response(response_id: int):
+    """Categorise a response and hand it to a person (saas.feedback.pipeline)."""
+    task = pipeline.process_response(response_id)
+    db.session.commit()
+    return task.id if task else None
+
+
+@in_app_context
+def sweep_responses() -> int:
+    """Re-enqueue responses still waiting for processing after a few minutes."""
+    from worker.queue import enqueue
+
+    with unscoped():
+        ids = sweeps.stale_response_ids()
+    db.session.rollback()
+    for response_id in ids:
+        enqueue(process_response, response_id)
+    return len(ids)
+
+
+@in_app_context
+def sweep_deadlines() -> dict:
+    """Remind assignees past their deadline; escalate to owners and admins at twice the SLA."""
+    with unscoped():
+        reminded = sweeps.send_reminders()
+        escalated = sweeps.send_escalations()
+    db.session.commit()
+    return {"reminded": reminded, "escalated": escalated}

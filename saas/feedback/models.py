@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from saas.extensions import db
 from saas.feedback.metrics import Band, metric
 from saas.timeutil import utcnow
-from tenants.models import Touchpoint
+from tenants.models import Membership, Touchpoint
 from tenants.scoping import TenantScoped
 
 
@@ -48,12 +48,23 @@ class Response(TenantScoped, db.Model):
     locale: Mapped[str] = mapped_column(String(5), default="en")
     channel: Mapped[Channel] = mapped_column(_enum(Channel, "response_channel"), default=Channel.LINK)
     hidden: Mapped[dict] = mapped_column(JSON, default=dict)
-    state: Mapped[ResponseState] = mapped_column(_enum(ResponseState, "response_state"), default=ResponseState.RECEIVED)
+    state: Mapped[ResponseState] = mapped_column(
+        _enum(ResponseState, "response_state"), default=ResponseState.RECEIVED, index=True
+    )
     submission_key: Mapped[str] = mapped_column(String(64))
+    # Set by the pipeline (saas.feedback.pipeline); staff may override them later.
+    sentiment: Mapped[str | None] = mapped_column(String(10))
+    needs_reply: Mapped[bool | None] = mapped_column(Boolean)
+    needs_action: Mapped[bool | None] = mapped_column(Boolean)
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     touchpoint: Mapped[Touchpoint] = relationship()
+    categories: Mapped[list[ResponseCategory]] = relationship(
+        back_populates="response", cascade="all, delete-orphan", order_by="ResponseCategory.category_id"
+    )
+    task: Mapped[Task | None] = relationship(back_populates="response", uselist=False)
 
     @property
     def band(self) -> Band:
@@ -62,3 +73,80 @@ class Response(TenantScoped, db.Model):
     @property
     def is_locked(self) -> bool:
         return self.state == ResponseState.LOCKED
+
+
+class Category(TenantScoped, db.Model):
+    """A tenant's category: seeded from the default taxonomy (key set), or the owner's own."""
+
+    __table_args__ = (UniqueConstraint("tenant_id", "name", name="uq_category_tenant_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str | None] = mapped_column(String(30))  # default-taxonomy key, None for own categories
+    name: Mapped[str] = mapped_column(String(80))
+    keywords: Mapped[str] = mapped_column(Text, default="")  # comma-separated; "stem*" matches word beginnings
+    # Who handles it: membership ids, taken in turn (round-robin); people who left are skipped.
+    assignee_ids: Mapped[list] = mapped_column(JSON, default=list)
+    next_assignee: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def keyword_list(self) -> list[str]:
+        return [word.strip() for word in self.keywords.split(",") if word.strip()]
+
+
+class CategorySource(str, enum.Enum):
+    RULE = "rule"
+    MANUAL = "manual"  # a person's correction: wins over rules and is kept for learning
+
+
+class ResponseCategory(TenantScoped, db.Model):
+    response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"), primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id", ondelete="CASCADE"), primary_key=True)
+    source: Mapped[CategorySource] = mapped_column(_enum(CategorySource, "category_source"))
+
+    response: Mapped[Response] = relationship(back_populates="categories")
+    category: Mapped[Category] = relationship()
+
+
+class TaskStatus(str, enum.Enum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    DISMISSED = "dismissed"
+
+
+OPEN_STATUSES = (TaskStatus.OPEN, TaskStatus.IN_PROGRESS)
+
+
+class Task(TenantScoped, db.Model):
+    """One per response that needs a reply or an action."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"), unique=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("membership.id", ondelete="SET NULL"), index=True)
+    status: Mapped[TaskStatus] = mapped_column(_enum(TaskStatus, "task_status"), default=TaskStatus.OPEN, index=True)
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    escalate_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # twice the SLA
+    first_reply_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    response: Mapped[Response] = relationship(back_populates="task")
+    assignee: Mapped[Membership | None] = relationship()
+    events: Mapped[list[TaskEvent]] = relationship(back_populates="task", order_by="TaskEvent.id")
+
+
+class TaskEvent(TenantScoped, db.Model):
+    """Append-only audit trail of every change to a task."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("membership.id", ondelete="SET NULL"))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    task: Mapped[Task] = relationship(back_populates="events")

@@ -125,7 +125,8 @@ def _check(answer: Answer) -> None:
 
 
 def record_response(touchpoint: Touchpoint, answer: Answer) -> tuple[int, bool]:
-    """Store the answer; returns (response id, created). Caller commits.
+    """Store the answer; returns (response id, whether it is waiting for processing).
+    The caller commits, then enqueues process_response when asked to.
 
     The common case costs two statements: the response is inserted unless its
     submission key is already there (ON CONFLICT DO NOTHING, so concurrent double
@@ -140,11 +141,12 @@ def record_response(touchpoint: Touchpoint, answer: Answer) -> tuple[int, bool]:
         if response_id is None:
             existing = find_submission(touchpoint, answer.submission_key)
             _amend(existing, answer)
-            return existing.id, False
+            return existing.id, existing.state == ResponseState.RECEIVED
         if plans.is_over_response_quota(touchpoint.tenant, usage.count_response(touchpoint.tenant_id)):
             db.session.execute(
                 update(Response).where(Response.id == response_id).values(state=ResponseState.LOCKED)
             )
+            return response_id, False
         return response_id, True
 
 
@@ -185,6 +187,7 @@ def _amend(response: Response, answer: Answer) -> None:
     resubmit. Within the edit window the customer's latest answer wins; after it, the
     score stands and a new comment is added to the old one, so nothing said is lost."""
     comment = answer.comment.strip()
+    before = (response.score, response.comment)
     if can_still_edit(response):
         response.score = answer.score
         if comment:
@@ -195,6 +198,8 @@ def _amend(response: Response, answer: Answer) -> None:
         response.contact_email = answer.contact_email
         response.consent = True
     response.hidden = {**response.hidden, **answer.hidden}
+    if (response.score, response.comment) != before and response.state == ResponseState.CATEGORISED:
+        response.state = ResponseState.RECEIVED  # read it again: the pipeline keeps manual categories
 
 
 def can_still_edit(response: Response) -> bool:

@@ -18,6 +18,8 @@ from saas.urls import absolute_url
 from saas.web.forms import SurveyForm
 from tenants.scoping import tenant_scope
 from tenants.touchpoints import question_for
+from worker.jobs import process_response
+from worker.queue import enqueue
 
 bp = Blueprint("survey", __name__, url_prefix="/s")
 COOKIE_PREFIX = "lp_answer_"
@@ -86,8 +88,7 @@ def _one_click(touchpoint):
         score=score, submission_key=key, locale=g.survey_locale,
         channel=surveys.channel_from(request.args.get("c")), hidden=surveys.hidden_values(touchpoint, request.args),
     )
-    surveys.record_response(touchpoint, answer)
-    db.session.commit()
+    _store(touchpoint, answer)
     redirect_to = redirect(url_for("survey.answer", token=touchpoint.token, key=key, lang=g.survey_locale))
     redirect_to.set_cookie(
         cookie, key, max_age=int(surveys.EDIT_WINDOW.total_seconds()), path=f"/s/{touchpoint.token}",
@@ -130,14 +131,21 @@ def submit(token):
                 channel=surveys.channel_from(request.args.get("c")),
                 hidden=surveys.hidden_values(touchpoint, request.args),
             )
-            surveys.record_response(touchpoint, answer)
+            _store(touchpoint, answer)
         except InvalidSubmission as error:
             db.session.rollback()
             form.attach(error)
         else:
-            db.session.commit()
             return redirect(url_for("survey.thanks", token=token, k=answer.submission_key, lang=g.survey_locale))
     return _render_form(touchpoint, form, status=422)
+
+
+def _store(touchpoint, answer: Answer) -> None:
+    """Commit the answer, then hand it to the pipeline (the sweep retries if Redis is down)."""
+    response_id, waiting = surveys.record_response(touchpoint, answer)
+    db.session.commit()
+    if waiting:
+        enqueue(process_response, response_id)
 
 
 @bp.route("/<token>/thanks")

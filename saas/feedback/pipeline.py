@@ -1,0 +1,149 @@
+"""Processing a response: categorise it, decide reply/action, and hand it to a person.
+
+process_response() is what the `process_response` job runs. It is idempotent: it works
+only on a response still in state `received`, under a row lock, so running it twice (a
+retried job, the sweep re-enqueueing, two workers) changes nothing the second time.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from saas.extensions import db
+from saas.feedback.categoriser import CategoryRule, analyse, default_keywords
+from saas.feedback.models import Category, CategorySource, Response, ResponseCategory, ResponseState, Task, TaskEvent
+from saas.feedback.taxonomy import DEFAULT_TAXONOMY
+from saas.outbox import queue_email
+from saas.timeutil import as_utc, utcnow
+from saas.urls import absolute_url
+from tenants.models import Membership, Role, Tenant
+from tenants.scoping import tenant_scope, unscoped
+
+
+def ensure_categories(tenant: Tenant) -> list[Category]:
+    """The tenant's categories, seeding the default taxonomy (in its language) the first time."""
+    categories = list(db.session.scalars(select(Category).where(Category.tenant_id == tenant.id).order_by(Category.id)))
+    if categories:
+        return categories
+    locale = tenant.locale if tenant.locale in ("en", "ru", "uk") else "en"
+    for key, entry in DEFAULT_TAXONOMY.items():
+        db.session.add(Category(
+            tenant_id=tenant.id, key=key, name=entry["names"][locale],
+            keywords=", ".join(entry["keywords"][locale]), assignee_ids=[], next_assignee=0,
+        ))
+    db.session.flush()
+    return list(db.session.scalars(select(Category).where(Category.tenant_id == tenant.id).order_by(Category.id)))
+
+
+def rules_for(categories: list[Category]) -> list[CategoryRule]:
+    """A default category also matches its keywords in the other languages (mixed-language comments)."""
+    return [
+        CategoryRule(category.id, tuple(category.keyword_list) + (default_keywords(category.key) if category.key else ()))
+        for category in categories
+    ]
+
+
+def process_response(response_id: int) -> Task | None:
+    """Returns the task the response became, if it needed one."""
+    with unscoped():
+        response = db.session.scalar(
+            select(Response).where(Response.id == response_id)
+            .options(joinedload(Response.touchpoint)).with_for_update(of=Response)
+        )
+    if response is None or response.state != ResponseState.RECEIVED:
+        return None
+    with tenant_scope(response.tenant_id):
+        tenant = response.touchpoint.tenant
+        categories = ensure_categories(tenant)
+        analysis = analyse(response.comment, response.score, response.metric, rules_for(categories))
+        matched = [category for category in categories if category.id in analysis.categories]
+        _set_rule_categories(response, matched)
+        response.sentiment = analysis.sentiment
+        response.needs_reply = analysis.needs_reply
+        response.needs_action = analysis.needs_action
+        response.state = ResponseState.CATEGORISED
+        response.processed_at = utcnow()
+        task = response.task
+        if task is None and (analysis.needs_reply or analysis.needs_action):
+            task = open_task(tenant, response, matched)
+        return task
+
+
+def _set_rule_categories(response: Response, matched: list[Category]) -> None:
+    """Rules may change their mind (a comment added later); a person's correction stays."""
+    manual = {link.category_id for link in response.categories if link.source == CategorySource.MANUAL}
+    response.categories = [link for link in response.categories if link.source == CategorySource.MANUAL] + [
+        ResponseCategory(tenant_id=response.tenant_id, category_id=category.id, source=CategorySource.RULE)
+        for category in matched if category.id not in manual
+    ]
+
+
+def open_task(tenant: Tenant, response: Response, matched: list[Category]) -> Task:
+    assignee = choose_assignee(tenant, response, matched)
+    now, sla = utcnow(), timedelta(hours=tenant.sla_hours)
+    task = Task(tenant_id=tenant.id, response=response, assignee=assignee, due_at=now + sla, escalate_at=now + 2 * sla)
+    db.session.add(task)
+    db.session.flush()
+    record_event(task, "created", needs_reply=response.needs_reply, needs_action=response.needs_action)
+    if assignee is not None:
+        record_event(task, "assigned", assignee_id=assignee.id, rule="automatic")
+        notify_assignee(task, matched)
+    return task
+
+
+def record_event(task: Task, kind: str, actor: Membership | None = None, **detail) -> TaskEvent:
+    event = TaskEvent(tenant_id=task.tenant_id, task_id=task.id, kind=kind,
+                      actor_id=actor.id if actor else None, detail=detail)
+    db.session.add(event)
+    return event
+
+
+def _team(tenant: Tenant) -> dict[int, Membership]:
+    members = db.session.scalars(
+        select(Membership).where(Membership.tenant_id == tenant.id).options(joinedload(Membership.user))
+        .order_by(Membership.id)
+    )
+    return {member.id: member for member in members}
+
+
+def choose_assignee(tenant: Tenant, response: Response, matched: list[Category]) -> Membership | None:
+    """The first rule that names someone still in the team: the category's people (in
+    turn), then the touchpoint's default assignee, then the first owner."""
+    team = _team(tenant)
+    for category in matched:
+        people = [member_id for member_id in category.assignee_ids or [] if member_id in team]
+        if people:
+            db.session.refresh(category, with_for_update=True)  # one turn per response, even with many workers
+            chosen = people[category.next_assignee % len(people)]
+            category.next_assignee = category.next_assignee + 1
+            return team[chosen]
+    default = response.touchpoint.default_assignee_id
+    if default in team:
+        return team[default]
+    owners = [member for member in team.values() if member.role == Role.OWNER]
+    return owners[0] if owners else None
+
+
+def notify_assignee(task: Task, matched: list[Category]) -> None:
+    membership = task.assignee
+    response = task.response
+    user = membership.user
+    tenant = response.touchpoint.tenant
+    queue_email(
+        "assignment", user.email, "task_assigned", locale=user.locale, tenant_id=task.tenant_id,
+        task=task, response=response, tenant=tenant, assignee=user,
+        categories=[category.name for category in matched],
+        due=local_time(task.due_at, tenant), link=absolute_url("tasks.show", task_id=task.id),
+    )
+
+
+def local_time(moment, tenant: Tenant) -> str:
+    """A deadline as the business reads it: in its own time zone."""
+    try:
+        zone = ZoneInfo(tenant.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return as_utc(moment).astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")

@@ -1,0 +1,85 @@
+"""Nothing is forgotten when a deadline passes. Each sweep is idempotent and safe with
+several workers: rows are claimed with FOR UPDATE SKIP LOCKED and marked in the same
+transaction as the emails they cause."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from saas.extensions import db
+from saas.feedback.models import OPEN_STATUSES, Response, ResponseState, Task
+from saas.feedback.pipeline import local_time, record_event
+from saas.outbox import queue_email
+from saas.timeutil import utcnow
+from saas.urls import absolute_url
+from tenants.models import Membership, Role, Tenant
+
+STALE_AFTER = timedelta(minutes=2)
+BATCH = 200
+
+
+def stale_response_ids(now: datetime | None = None) -> list[int]:
+    """Responses still waiting for processing (Redis was down, a worker died)."""
+    cutoff = (now or utcnow()) - STALE_AFTER
+    return list(db.session.scalars(
+        select(Response.id).where(Response.state == ResponseState.RECEIVED, Response.updated_at < cutoff)
+        .order_by(Response.id).limit(BATCH * 5)
+    ))
+
+
+def _claim(query):
+    return list(db.session.scalars(query.with_for_update(skip_locked=True, of=Task).limit(BATCH)).unique())
+
+
+def send_reminders(now: datetime | None = None) -> int:
+    """Past its deadline without a first reply: remind the assignee, once."""
+    now = now or utcnow()
+    tasks = _claim(
+        select(Task).where(
+            Task.status.in_(OPEN_STATUSES), Task.first_reply_at.is_(None), Task.reminded_at.is_(None),
+            Task.due_at < now, Task.assignee_id.is_not(None),
+        ).options(joinedload(Task.response).joinedload(Response.touchpoint))
+    )
+    for task in tasks:
+        task.reminded_at = now
+        record_event(task, "reminded", assignee_id=task.assignee_id)
+        user = task.assignee.user
+        tenant = task.response.touchpoint.tenant
+        queue_email(
+            "reminder", user.email, "task_reminder", locale=user.locale, tenant_id=task.tenant_id,
+            task=task, response=task.response, tenant=tenant, assignee=user, due=local_time(task.due_at, tenant),
+            link=absolute_url("tasks.show", task_id=task.id),
+        )
+    return len(tasks)
+
+
+def send_escalations(now: datetime | None = None) -> int:
+    """At twice the SLA with no first reply: tell the owners and admins, once."""
+    now = now or utcnow()
+    tasks = _claim(
+        select(Task).where(
+            Task.status.in_(OPEN_STATUSES), Task.first_reply_at.is_(None), Task.escalated_at.is_(None),
+            Task.escalate_at < now,
+        ).options(joinedload(Task.response).joinedload(Response.touchpoint))
+    )
+    for task in tasks:
+        tenant = task.response.touchpoint.tenant
+        task.escalated_at = now
+        record_event(task, "escalated")
+        for manager in _managers(tenant):
+            queue_email(
+                "escalation", manager.user.email, "task_escalated", locale=manager.user.locale,
+                tenant_id=task.tenant_id, task=task, response=task.response, tenant=tenant,
+                assignee=task.assignee.user if task.assignee else None, recipient=manager.user,
+                due=local_time(task.due_at, tenant), link=absolute_url("tasks.show", task_id=task.id),
+            )
+    return len(tasks)
+
+
+def _managers(tenant: Tenant) -> list[Membership]:
+    return list(db.session.scalars(
+        select(Membership).where(Membership.tenant_id == tenant.id, Membership.role.in_([Role.OWNER, Role.ADMIN]))
+        .options(joinedload(Membership.user)).order_by(Membership.id)
+    ))
