@@ -1,9 +1,29 @@
-"""`flask create-admin EMAIL` and `flask demo`."""
+"""`flask create-admin EMAIL`, `flask demo`, `flask categorise` and `flask sweep`."""
+import json
+
 import click
 from flask import Flask
 
 from saas.extensions import db
 from tenants.services import AccountError, create_platform_admin
+
+
+def categorise_line(line: str) -> dict:
+    from saas.feedback.categoriser import analyse
+    from saas.feedback.metrics import METRICS
+
+    try:
+        item = json.loads(line)
+        text, score, metric_key = item["text"], item.get("score"), item.get("metric", "nps")
+        if not isinstance(text, str) or metric_key not in METRICS:
+            raise ValueError("text must be a string and metric one of nps, csat, ces")
+        if score is not None and not (isinstance(score, int) and METRICS[metric_key].accepts(score)):
+            raise ValueError(f"score must be a whole number on the {metric_key} scale")
+    except (ValueError, KeyError, TypeError) as error:
+        return {"error": str(error) or "expected a JSON object with a text"}
+    analysis = analyse(text, score, metric_key)
+    return {"categories": analysis.categories, "sentiment": analysis.sentiment,
+            "needs_reply": analysis.needs_reply, "needs_action": analysis.needs_action}
 
 
 def install(app: Flask) -> None:
@@ -18,6 +38,29 @@ def install(app: Flask) -> None:
         db.session.commit()
         click.echo(f"{user.email} is a platform admin.")
         click.echo(f"Set the password (link valid 72 h, once): {link}")
+
+    @app.cli.command("categorise")
+    def categorise():
+        """Read JSON lines {"text", "locale", "score", "metric"} on stdin; write one JSON line
+        each with the default categories, sentiment, needs_reply and needs_action."""
+        failures = 0
+        for line in click.get_text_stream("stdin"):
+            if not line.strip():
+                continue
+            result = categorise_line(line)
+            failures += "error" in result
+            click.echo(json.dumps(result, ensure_ascii=False))
+        if failures:
+            raise SystemExit(1)
+
+    @app.cli.command("sweep")
+    def sweep():
+        """Run every sweep once (outbox, waiting responses, deadlines): for set-ups without `rq cron`."""
+        from worker import jobs
+
+        click.echo(json.dumps({
+            "messages": jobs.sweep_outbox(), "responses": jobs.sweep_responses(), **jobs.sweep_deadlines(),
+        }))
 
     @app.cli.command("demo")
     def demo():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from saas.extensions import db
-from saas.feedback.models import Task
+from saas.feedback.models import Category, Task
 from saas.outbox import Message
 from tenants.models import Invitation, Membership, Role, Tenant, Touchpoint, User
 from tenants.scoping import unscoped
@@ -19,6 +19,7 @@ ID_SOURCES = {
     "message_id": lambda b: b["message"],
     "touchpoint_id": lambda b: b["touchpoint"],
     "task_id": lambda b: b["task"],
+    "category_id": lambda b: b["category"],
 }
 # Public links carry secrets rather than ids (survey tokens, submission keys, file names).
 TOKEN_ARGUMENTS = {"token", "filename", "key", "kind"}
@@ -57,6 +58,7 @@ def _build_tenant_b(app):
             "message": db.session.scalar(sa.select(Message.id).where(Message.tenant_id == tenant.id)),
             "touchpoint": db.session.scalar(sa.select(Touchpoint.id).where(Touchpoint.tenant_id == tenant.id)),
             "task": db.session.scalar(sa.select(Task.id).where(Task.tenant_id == tenant.id)),
+            "category": db.session.scalar(sa.select(Category.id).where(Category.tenant_id == tenant.id).limit(1)),
         }
 
 
@@ -67,6 +69,7 @@ def _snapshot(app):
             sorted(db.session.execute(sa.select(Invitation.id, Invitation.accepted_at)).all()),
             db.session.scalar(sa.select(sa.func.count(Message.id))),
             sorted(db.session.execute(sa.select(Touchpoint.id, Touchpoint.name, Touchpoint.active)).all()),
+            sorted(db.session.execute(sa.select(Category.id, Category.name, Category.keywords)).all()),
         )
 
 
@@ -93,7 +96,7 @@ def test_every_id_route_refuses_the_other_tenants_ids(app):
             body = response.get_data(as_text=True)
             assert response.status_code in (403, 404), f"{method} {path} answered {response.status_code}"
             assert "Bob" not in body and "b.example" not in body, f"{method} {path} leaked tenant B"
-    assert walked >= 13
+    assert walked >= 14
     assert _snapshot(app) == before
 
 

@@ -159,3 +159,12 @@ class OnboardingTouchpointsForm(FlaskForm):
         "Where do your customers meet you?", validators=[DataRequired(message="Choose at least one.")],
         widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
     )
+
+
+class CategoryForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=80)])
+    keywords = TextAreaField(
+        "Keywords", validators=[Length(max=10_000)],
+        description="Comma-separated. End a word with * to match its beginning: deliver* matches delivered, delivery.",
+    )
+    assignee_ids = SelectMultipleField("Handled by (in turn)", coerce=int)
