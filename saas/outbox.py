@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import DateTime, Enum, ForeignKey, Integer, String, Text, or_, select
+from sqlalchemy import DateTime, Enum, ForeignKey, Integer, String, Text, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.extensions import db
@@ -104,18 +104,26 @@ def queue_email(
     return message
 
 
-def due_message_ids(now: datetime | None = None, limit: int = 500) -> list[int]:
-    """Pending messages whose (re)delivery time has come."""
+def claim_due_messages(now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Pending messages whose (re)delivery time has come, pushed back by the retry delay
+    as they are claimed: the sweep enqueues each once, not once a minute while it waits
+    in a busy queue. The caller commits."""
     now = now or utcnow()
-    return list(
+    ids = list(
         db.session.scalars(
             select(Message.id)
             .where(Message.status == MessageStatus.PENDING, Message.next_attempt_at <= now)
             .order_by(Message.next_attempt_at)
             .limit(limit)
+            .with_for_update(skip_locked=True)
         )
     )
-
+    if ids:
+        db.session.execute(
+            update(Message).where(Message.id.in_(ids))
+            .values(next_attempt_at=now + current_app.config["OUTBOX_RETRY_AFTER"])
+        )
+    return ids
 
 
 def _visible_to(tenant_id: int, user_email: str):

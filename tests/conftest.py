@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -342,3 +343,79 @@ def browser():
         browser.close()
 
 
+
+
+# --- a Redis server of a test's own, to break --------------------------------------------
+
+
+class OwnRedis:
+    """redis-server on a free port, for fault tests that stop and restart it."""
+
+    def __init__(self, tmp_path):
+        self.port = free_port()
+        self.dir = tmp_path
+        self.process = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.dir)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if redis.Redis(port=self.port, socket_connect_timeout=0.2).ping():
+                    return self
+            except redis.exceptions.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    server = OwnRedis(tmp_path).start()
+    yield server
+    server.stop()
+
+
+def start_worker(env: dict, *extra: str) -> subprocess.Popen:
+    """A real `rq worker` process, running until it is stopped or killed."""
+    return subprocess.Popen(
+        [BIN / "rq", "worker", "--url", env["REDIS_URL"], *extra, "default"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+
+def kill_worker(worker: subprocess.Popen) -> None:
+    """SIGKILL a worker and its work horse (RQ puts the horse in a session of its own)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == worker.pid:
+            children.append(int(stat.parent.name))
+    for pid in [worker.pid, *children]:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    worker.wait(timeout=10)
+
+
+def run_burst_worker(env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [BIN / "rq", "worker", "--burst", "--url", env["REDIS_URL"], "default"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )

@@ -48,7 +48,8 @@ def sweep_outbox() -> int:
     """Re-enqueue pending messages whose delivery time has come (first try lost, or retry due)."""
     from worker.queue import enqueue
 
-    ids = outbox.due_message_ids()
+    ids = outbox.claim_due_messages()
+    db.session.commit()
     for message_id in ids:
         enqueue(deliver_message, message_id)
     return len(ids)
@@ -68,8 +69,8 @@ def sweep_responses() -> int:
     from worker.queue import enqueue
 
     with unscoped():
-        ids = sweeps.stale_response_ids()
-    db.session.rollback()
+        ids = sweeps.claim_stale_responses()
+    db.session.commit()
     for response_id in ids:
         enqueue(process_response, response_id)
     return len(ids)

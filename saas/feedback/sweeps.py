@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from saas.extensions import db
@@ -20,13 +20,18 @@ STALE_AFTER = timedelta(minutes=2)
 BATCH = 200
 
 
-def stale_response_ids(now: datetime | None = None) -> list[int]:
-    """Responses still waiting for processing (Redis was down, a worker died)."""
-    cutoff = (now or utcnow()) - STALE_AFTER
-    return list(db.session.scalars(
-        select(Response.id).where(Response.state == ResponseState.RECEIVED, Response.updated_at < cutoff)
-        .order_by(Response.id).limit(BATCH * 5)
+def claim_stale_responses(now: datetime | None = None) -> list[int]:
+    """Responses still waiting for processing (Redis was down, a worker died), marked as
+    just handled so the next sweep does not enqueue them again while they wait in line.
+    The caller commits."""
+    now = now or utcnow()
+    ids = list(db.session.scalars(
+        select(Response.id).where(Response.state == ResponseState.RECEIVED, Response.updated_at < now - STALE_AFTER)
+        .order_by(Response.id).limit(BATCH * 5).with_for_update(skip_locked=True)
     ))
+    if ids:
+        db.session.execute(update(Response).where(Response.id.in_(ids)).values(updated_at=now))
+    return ids
 
 
 def _claim(query):
@@ -72,7 +77,7 @@ def send_escalations(now: datetime | None = None) -> int:
             queue_email(
                 "escalation", manager.user.email, "task_escalated", locale=manager.user.locale,
                 tenant_id=task.tenant_id, task=task, response=task.response, tenant=tenant,
-                assignee=task.assignee.user if task.assignee else None, recipient=manager.user,
+                assignee=task.assignee.user if task.assignee else None, manager=manager.user,
                 due=local_time(task.due_at, tenant), link=absolute_url("tasks.show", task_id=task.id),
             )
     return len(tasks)
