@@ -252,6 +252,7 @@ def body_of(email) -> str:
 # --- the app as separate processes, and a browser --------------------------------------
 
 BIN = Path(sys.executable).parent
+WORKER_ARGS = ("-w", "worker.app_worker.AppWorker")  # as the Procfile runs it
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
@@ -325,7 +326,7 @@ def running_app(request, tmp_path, database_url, redis_url):
         env.update(DATABASE_URL=database_url, REDIS_URL=redis_url, SMTP_URL=smtp.url)
         mailbox = Mailbox(smtp=smtp)
         processes.append(_start([BIN / "gunicorn", "saas:create_app()", "--bind", f"127.0.0.1:{port}", "--workers", "2"], env))
-        processes.append(_start([BIN / "rq", "worker", "--with-scheduler", "--url", redis_url, "default"], env))
+        processes.append(_start([BIN / "rq", "worker", *WORKER_ARGS, "--with-scheduler", "--url", redis_url, "default"], env))
     try:
         _wait_until_up(base_url, processes[0])
         yield base_url, mailbox
@@ -391,7 +392,7 @@ def own_redis(tmp_path):
 def start_worker(env: dict, *extra: str) -> subprocess.Popen:
     """A real `rq worker` process, running until it is stopped or killed."""
     return subprocess.Popen(
-        [BIN / "rq", "worker", "--url", env["REDIS_URL"], *extra, "default"],
+        [BIN / "rq", "worker", *WORKER_ARGS, "--url", env["REDIS_URL"], *extra, "default"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
 
@@ -416,6 +417,6 @@ def kill_worker(worker: subprocess.Popen) -> None:
 
 def run_burst_worker(env: dict) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [BIN / "rq", "worker", "--burst", "--url", env["REDIS_URL"], "default"],
+        [BIN / "rq", "worker", *WORKER_ARGS, "--burst", "--url", env["REDIS_URL"], "default"],
         env=env, capture_output=True, text=True, timeout=120,
     )

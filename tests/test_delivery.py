@@ -3,8 +3,6 @@ path with Redis and a real `rq worker` process."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,10 +13,9 @@ import sqlalchemy as sa
 from saas.extensions import db
 from saas.outbox import Message, MessageStatus
 from saas.timeutil import utcnow
-from tests.conftest import SmtpServer, body_of, free_port, link_in, make_app, messages, path_of, signup
+from tests.conftest import SmtpServer, body_of, free_port, link_in, make_app, messages, path_of, run_burst_worker, signup
 from worker import jobs, mail
 
-RQ = Path(sys.executable).parent / "rq"
 
 
 def _make_due(app, message_id):
@@ -93,13 +90,6 @@ def clean_redis(redis_url):
     connection.flushdb()
 
 
-def _burst_worker(env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [RQ, "worker", "--burst", "--url", env["REDIS_URL"], "default"],
-        env=env, capture_output=True, text=True, timeout=120,
-    )
-
-
 @pytest.mark.worker
 def test_production_path_a_real_worker_delivers(database_url, clean_redis, tmp_path, smtp_server):
     settings = {"SECRET_KEY": "shared-secret", "BASE_URL": "http://localhost"}
@@ -110,7 +100,7 @@ def test_production_path_a_real_worker_delivers(database_url, clean_redis, tmp_p
     assert redis.Redis.from_url(clean_redis).llen("rq:queue:default") == 1
 
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": clean_redis, "SMTP_URL": smtp_server.url, **settings}
-    result = _burst_worker(env)
+    result = run_burst_worker(env)
     assert result.returncode == 0, result.stderr
     [received] = smtp_server.wait_for(1)
     assert received["to"] == ["eve@example.com"]
@@ -132,7 +122,7 @@ def test_redis_down_at_commit_the_sweep_catches_up(database_url, clean_redis, tm
     with up.app_context():
         assert jobs.sweep_outbox() == 1
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": clean_redis, **settings}
-    assert _burst_worker(env).returncode == 0
+    assert run_burst_worker(env).returncode == 0
     assert [m["to"] for m in smtp_server.wait_for(1)] == [["fay@example.com"]]
     [message] = messages(up)
     assert message.status == MessageStatus.SENT

@@ -14,7 +14,7 @@ from worker import mail
 _app: Flask | None = None
 
 
-def _worker_app() -> Flask:
+def worker_app() -> Flask:
     global _app
     if _app is None:
         from saas import create_app
@@ -30,7 +30,7 @@ def in_app_context(func):
     def wrapper(*args, **kwargs):
         if has_app_context():
             return func(*args, **kwargs)
-        with _worker_app().app_context():
+        with worker_app().app_context():
             return func(*args, **kwargs)
 
     return wrapper
