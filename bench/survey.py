@@ -3,7 +3,8 @@
     python bench/survey.py [--seconds 10] [--concurrency 8]
 
 Starts gunicorn with the Procfile's worker settings on a fresh PostgreSQL database
-(DATABASE_URL names the server) with REDIS_URL set, then for a fixed time at a fixed
+(DATABASE_URL names the server) and a redis-server of its own (submissions enqueue
+their processing there; no worker drains it during the run), then for a fixed time at a fixed
 concurrency measures: GET of a bare Flask endpoint on the same server (the baseline),
 GET of a survey page, and POST of survey submissions. Prints requests/s, p50 and p99
 latency and errors for each, each as a ratio to the bare endpoint, and checks that the
@@ -16,57 +17,17 @@ import argparse
 import http.client
 import os
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
-import uuid
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import sqlalchemy as sa
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def database_url(server: str, name: str) -> str:
-    from saas.config import normalise_database_url
-
-    return urlunsplit(urlsplit(normalise_database_url(server))._replace(path=f"/{name}"))
-
-
-def prepare_database(url: str) -> str:
-    """Migrate, then create a business on the pro plan with one touchpoint; returns its token."""
-    from saas import create_app
-    from saas.extensions import db
-    from tenants.models import Tenant
-    from tenants.scoping import unscoped
-    from tenants.touchpoints import create_touchpoint
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None})
-    with app.app_context():
-        from flask_migrate import upgrade
-
-        upgrade()
-        with unscoped():
-            tenant = Tenant(name="Bench Bakery", slug="bench-bakery", plan="pro")
-            db.session.add(tenant)
-            db.session.flush()
-            token = create_touchpoint(tenant, "Counter", "store").token
-            db.session.commit()
-        db.engine.dispose()
-    return token
+from common import BIN, ROOT, create_business, free_port, own_redis, scratch_database
 
 
 def stored_responses(url: str) -> int:
@@ -136,49 +97,23 @@ def main() -> int:
     parser.add_argument("--workers", default=os.environ.get("WEB_CONCURRENCY", "2"))
     args = parser.parse_args()
 
-    server = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    name = f"loopline_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(database_url(server, "postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = database_url(server, name)
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url, "SECRET_KEY": "bench",
-           "SURVEY_RATE_LIMIT": "1000000 per minute", "BASE_URL": f"http://127.0.0.1:{port}"}
-    gunicorn = None
-    try:
-        token = prepare_database(url)
+    with tempfile.TemporaryDirectory() as tmp, own_redis(tmp) as redis_url, scratch_database("loopline_bench") as url:
+        token = create_business(url)["token"]
+        env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url, "SECRET_KEY": "bench",
+               "SURVEY_RATE_LIMIT": "1000000 per minute", "BASE_URL": f"http://127.0.0.1:{port}"}
         gunicorn = subprocess.Popen(
             [BIN / "gunicorn", "bench.wsgi:app", "--bind", f"127.0.0.1:{port}", "--workers", args.workers,
              "--threads", "4", "--log-level", "warning"],
             cwd=ROOT, env=env,
         )
-        _wait_for(port)
-        load = Load(port, args.concurrency, args.seconds)
-        form_headers = {"Content-Type": "application/x-www-form-urlencoded"}
-
-        def submission():
-            body = urllib.parse.urlencode(
-                {"score": secrets.randbelow(11), "comment": "Bench: the coffee was fine, the queue long.",
-                 "submission_key": secrets.token_urlsafe(24)}
-            )
-            return "POST", f"/s/{token}", body, form_headers, 302
-
-        load.run(lambda: ("GET", "/bare/", None, {}, 200))  # warm-up, not reported
-        results = {
-            "bare GET": load.run(lambda: ("GET", "/bare/", None, {}, 200)),
-            "survey GET": load.run(lambda: ("GET", f"/s/{token}", None, {}, 200)),
-            "survey POST": load.run(submission),
-        }
-        stored = stored_responses(url)
-    finally:
-        if gunicorn is not None:
+        try:
+            _wait_for(port)
+            results = _measure(port, token, args)
+            stored = stored_responses(url)
+        finally:
             gunicorn.terminate()
             gunicorn.wait(timeout=20)
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
     base = results["bare GET"]
     print(f"gunicorn workers={args.workers} threads=4, concurrency={args.concurrency}, {args.seconds:.0f} s per phase")
@@ -189,6 +124,25 @@ def main() -> int:
     posted = results["survey POST"]["ok"]
     print(f"stored responses: {stored}, successful POSTs: {posted}, lost: {posted - stored}")
     return 0 if stored == posted and all(r["errors"] == 0 for r in results.values()) else 1
+
+
+def _measure(port: int, token: str, args) -> dict:
+    load = Load(port, args.concurrency, args.seconds)
+    form_headers = {"Content-Type": "application/x-www-form-urlencoded"}
+
+    def submission():
+        body = urllib.parse.urlencode(
+            {"score": secrets.randbelow(11), "comment": "Bench: the coffee was fine, the queue long.",
+             "submission_key": secrets.token_urlsafe(24)}
+        )
+        return "POST", f"/s/{token}", body, form_headers, 302
+
+    load.run(lambda: ("GET", "/bare/", None, {}, 200))  # warm-up, not reported
+    return {
+        "bare GET": load.run(lambda: ("GET", "/bare/", None, {}, 200)),
+        "survey GET": load.run(lambda: ("GET", f"/s/{token}", None, {}, 200)),
+        "survey POST": load.run(submission),
+    }
 
 
 def _wait_for(port: int, timeout: float = 20) -> None:

@@ -1,13 +1,16 @@
 """The worker class the Procfile runs: `rq worker -w worker.app_worker.AppWorker`."""
-from rq.worker import Worker
+from rq.worker import SimpleWorker
 
 from worker.jobs import worker_app
 
 
-class AppWorker(Worker):
-    """Builds the Flask app once, in the worker process. RQ forks a work horse for every
-    job; the horse inherits the built app instead of building its own each time. The
-    parent never touches the database, so no connection is shared across the fork."""
+class AppWorker(SimpleWorker):
+    """Runs jobs in the worker process itself, with the Flask app and its database
+    connection pool built once. RQ's default forks a work horse per job, and a fresh
+    horse must open a new database connection every time: that, not the work, was most
+    of a job's cost (bench/pipeline.py). Job time limits still apply (SIGALRM), and a
+    worker killed mid-job loses nothing: the job's transaction rolls back and the sweep
+    enqueues the response again."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -16,7 +16,7 @@ from functools import lru_cache
 from flask import current_app
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue
+from rq import Queue, Retry
 
 log = logging.getLogger(__name__)
 QUEUE_NAME = "default"
@@ -34,6 +34,11 @@ def get_queue() -> Queue | None:
     return Queue(QUEUE_NAME, connection=redis_connection(url))
 
 
+# A job that fails (a deadlock, a database restart) is tried again after these delays;
+# after that the sweeps still catch whatever it left undone.
+RETRY = Retry(max=3, interval=[10, 60, 300])
+
+
 def enqueue(func, *args, job_id: str | None = None, **kwargs):
     """Run func(*args, **kwargs) in the background; returns the RQ job, or None when
     it ran inline or could not be enqueued (the sweeps will catch up)."""
@@ -42,7 +47,7 @@ def enqueue(func, *args, job_id: str | None = None, **kwargs):
         _run_inline(func, *args, **kwargs)
         return None
     try:
-        return queue.enqueue(func, args=args, kwargs=kwargs, job_id=job_id, failure_ttl=7 * 24 * 3600)
+        return queue.enqueue(func, args=args, kwargs=kwargs, job_id=job_id, retry=RETRY, failure_ttl=7 * 24 * 3600)
     except RedisError:
         log.warning("could not enqueue %s%r; the sweep will retry", func.__name__, args, exc_info=True)
         return None

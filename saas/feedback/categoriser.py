@@ -40,34 +40,61 @@ def tokenize(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
-@dataclass(frozen=True)
-class Pattern:
-    """One keyword: a sequence of parts, each a whole word or a stem (ending in *)."""
+Part = tuple[str, bool]  # (text, is_stem)
 
-    parts: tuple[tuple[str, bool], ...]  # (text, is_stem)
 
-    @classmethod
-    @lru_cache(maxsize=20_000)
-    def parse(cls, keyword: str) -> "Pattern":
-        parts = []
-        for word in tokenize_keyword(keyword):
-            parts.append((word.rstrip("*"), word.endswith("*")))
-        return cls(tuple(parts))
+def parse_keyword(keyword: str) -> tuple[Part, ...]:
+    """A keyword as parts: each a whole word, or a stem when it ends in *."""
+    words = keyword.lower().replace("ё", "е").replace("’", "'").split()
+    return tuple((word.rstrip("*"), word.endswith("*")) for word in words if word.rstrip("*"))
 
-    def positions(self, tokens: list[str]) -> list[int]:
-        """Indexes of tokens where this pattern starts."""
-        if not self.parts:
-            return []
-        found = []
-        for start in range(len(tokens) - len(self.parts) + 1):
-            if all(_word_matches(tokens[start + i], text, stem) for i, (text, stem) in enumerate(self.parts)):
-                found.append(start)
+
+class KeywordIndex:
+    """Keywords grouped into labels (a category, or a kind of cue), indexed by their first
+    word, so that reading a comment costs a few lookups per word rather than a pass over
+    every keyword. What each word can start is remembered (words repeat a lot)."""
+
+    def __init__(self, labelled_keywords: dict[object, tuple[str, ...]]):
+        self.exact: dict[str, list] = {}
+        self.stems: dict[str, list] = {}
+        self.fuzzy: dict[str, list] = {}  # first letter -> parts long enough to forgive a typo
+        for label, keywords in labelled_keywords.items():
+            for keyword in keywords:
+                parts = parse_keyword(keyword)
+                if not parts:
+                    continue
+                (text, stem), entry = parts[0], (label, parts)
+                (self.stems if stem else self.exact).setdefault(text, []).append(entry)
+                if len(text) >= 6:
+                    self.fuzzy.setdefault(text[0], []).append((text, stem, entry))
+        self._starts: dict[str, list] = {}
+
+    def _starting_with(self, token: str) -> list:
+        cached = self._starts.get(token)
+        if cached is not None:
+            return cached
+        found = list(self.exact.get(token, ()))
+        for length in range(1, len(token) + 1):
+            found.extend(self.stems.get(token[:length], ()))
+        if len(token) >= 6:
+            seen = {id(entry) for entry in found}
+            found.extend(entry for text, stem, entry in self.fuzzy.get(token[0], ())
+                         if id(entry) not in seen and _word_matches(token, text, stem))
+        if len(self._starts) < 50_000:
+            self._starts[token] = found
         return found
 
-
-def tokenize_keyword(keyword: str) -> list[str]:
-    keyword = keyword.lower().replace("ё", "е").replace("’", "'").strip()
-    return [w for w in re.split(r"\s+", keyword) if w]
+    def matches(self, tokens: list[str], skip_negated: bool = False) -> set:
+        """The labels with a keyword in the text (ignoring negated ones if asked)."""
+        labels = set()
+        for position, token in enumerate(tokens):
+            for label, parts in self._starting_with(token):
+                if label in labels or position + len(parts) > len(tokens):
+                    continue
+                if all(_word_matches(tokens[position + i], text, stem) for i, (text, stem) in enumerate(parts[1:], 1)):
+                    if not (skip_negated and _negated(tokens, position)):
+                        labels.add(label)
+        return labels
 
 
 @lru_cache(maxsize=200_000)
@@ -96,10 +123,7 @@ def _within_one_edit(a: str, b: str) -> bool:
             return True
         return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
     shorter, longer = (a, b) if len(a) < len(b) else (b, a)
-    for i in range(len(longer)):
-        if longer[:i] + longer[i + 1:] == shorter:
-            return True
-    return False
+    return any(longer[:i] + longer[i + 1:] == shorter for i in range(len(longer)))
 
 
 def _negated(tokens: list[str], position: int) -> bool:
@@ -107,12 +131,17 @@ def _negated(tokens: list[str], position: int) -> bool:
     return any(word in taxonomy.NEGATIONS for word in window)
 
 
-def _matches(tokens: list[str], keywords, *, skip_negated: bool = False) -> bool:
-    for keyword in keywords:
-        for position in Pattern.parse(keyword).positions(tokens):
-            if not (skip_negated and _negated(tokens, position)):
-                return True
-    return False
+@lru_cache(maxsize=256)
+def rule_index(rules: tuple[CategoryRule, ...]) -> KeywordIndex:
+    return KeywordIndex({rule.ident: rule.keywords for rule in rules})
+
+
+@lru_cache(maxsize=1)
+def cue_index() -> KeywordIndex:
+    return KeywordIndex({
+        "problem": tuple(taxonomy.PROBLEM_CUES), "praise": tuple(taxonomy.POSITIVE_CUES),
+        "displeasure": tuple(taxonomy.NEGATIVE_CUES), "contact": tuple(taxonomy.CONTACT_CUES),
+    })
 
 
 def default_rules() -> list[CategoryRule]:
@@ -126,11 +155,9 @@ def default_keywords(key: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(word for words in keywords.values() for word in words))
 
 
-def _sentiment(band: Band | None, tokens: list[str]) -> str:
-    praise = _matches(tokens, taxonomy.POSITIVE_CUES, skip_negated=True)
-    displeasure = _matches(tokens, taxonomy.NEGATIVE_CUES, skip_negated=True) or (
-        _matches(tokens, taxonomy.POSITIVE_CUES) and not praise
-    )
+def _sentiment(band: Band | None, cues: set, plain_cues: set) -> str:
+    praise = "praise" in cues
+    displeasure = "displeasure" in cues or ("praise" in plain_cues and not praise)  # "not good"
     if band == Band.DETRACTOR:
         return "negative"
     if band == Band.PROMOTER:
@@ -156,10 +183,13 @@ def analyse(text: str, score: int | None = None, metric_key: str = "nps",
     rules = default_rules() if rules is None else rules
     band = metric(metric_key).band(score) if score is not None else None
     analysis = Analysis()
-    analysis.categories = [rule.ident for rule in rules if _matches(tokens, rule.keywords)]
-    analysis.sentiment = _sentiment(band, tokens)
-    problem = _matches(tokens, taxonomy.PROBLEM_CUES, skip_negated=True)
-    wants_contact = _matches(tokens, taxonomy.CONTACT_CUES)
+    found = rule_index(tuple(rules)).matches(tokens)
+    analysis.categories = [rule.ident for rule in rules if rule.ident in found]
+    cues = cue_index().matches(tokens, skip_negated=True)
+    plain_cues = cue_index().matches(tokens)
+    analysis.sentiment = _sentiment(band, cues, plain_cues)
+    problem = "problem" in cues
+    wants_contact = "contact" in plain_cues
     question = _asks_question(text, tokens)
     complaint = bool(tokens) and (band == Band.DETRACTOR or analysis.sentiment == "negative")
     # Promoters mention small problems in passing; only a displeased promoter's problem is work.

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from saas.extensions import db
@@ -116,15 +116,23 @@ def choose_assignee(tenant: Tenant, response: Response, matched: list[Category])
     for category in matched:
         people = [member_id for member_id in category.assignee_ids or [] if member_id in team]
         if people:
-            db.session.refresh(category, with_for_update=True)  # one turn per response, even with many workers
-            chosen = people[category.next_assignee % len(people)]
-            category.next_assignee = category.next_assignee + 1
-            return team[chosen]
+            return team[people[_take_turn(category) % len(people)]]
     default = response.touchpoint.default_assignee_id
     if default in team:
         return team[default]
     owners = [member for member in team.values() if member.role == Role.OWNER]
     return owners[0] if owners else None
+
+
+def _take_turn(category: Category) -> int:
+    """Whose turn it is, atomically: one turn per response even with many workers. (A plain
+    UPDATE, not SELECT … FOR UPDATE: that would deadlock against the key-share locks other
+    workers hold on the category by linking responses to it.)"""
+    turn = db.session.execute(
+        update(Category).where(Category.id == category.id)
+        .values(next_assignee=Category.next_assignee + 1).returning(Category.next_assignee)
+    ).scalar_one()
+    return turn - 1
 
 
 def notify_assignee(task: Task, matched: list[Category]) -> None:

@@ -1,0 +1,124 @@
+"""Pipeline throughput against RQ's own per-job cost.
+
+    python bench/pipeline.py [--responses 5000] [--workers 2]
+
+On a fresh PostgreSQL database (DATABASE_URL names the server) and a redis-server of its
+own: stores N realistic responses (English, Russian and Ukrainian comments, all bands),
+enqueues process_response for each and drains the queue with W `rq worker --burst`
+processes run as the Procfile runs them (assignment emails are queued and delivered to
+the outbox folder by the same workers). Then drains N no-op jobs the same way. Prints
+responses per second, no-op jobs per second, and their ratio (target: at least 0.25).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+
+import sqlalchemy as sa
+from redis import Redis
+from rq import Queue
+from rq.job import Job
+from rq.registry import FailedJobRegistry
+
+from common import BIN, ROOT, create_business, own_redis, scratch_database
+
+WORKER = ["-w", "worker.app_worker.AppWorker"]
+
+
+def store_responses(url: str, business: dict, count: int) -> list[int]:
+    from saas.demo_feedback import COMMENTS
+
+    rng = random.Random(7)
+    engine = sa.create_engine(url)
+    rows = []
+    for _ in range(count):
+        locale = rng.choice(["en", "ru", "uk"])
+        band = rng.choice(list(COMMENTS[locale]))
+        score = {"promoter": rng.randint(9, 10), "passive": rng.randint(7, 8), "detractor": rng.randint(0, 6)}[band.value]
+        rows.append({
+            "tenant_id": business["tenant_id"], "touchpoint_id": business["touchpoint_id"], "metric": "nps",
+            "score": score, "comment": rng.choice(COMMENTS[locale][band]), "consent": False, "locale": locale,
+            "channel": "link", "hidden": "{}", "state": "received", "submission_key": secrets.token_urlsafe(24),
+        })
+    with engine.begin() as conn:
+        ids = _insert(conn, rows)
+    engine.dispose()
+    return ids
+
+
+def _insert(conn, rows) -> list[int]:
+    statement = sa.text(
+        "INSERT INTO response (tenant_id, touchpoint_id, metric, score, comment, consent, locale, channel, hidden,"
+        " state, submission_key, created_at, updated_at) VALUES (:tenant_id, :touchpoint_id, :metric, :score,"
+        " :comment, :consent, :locale, :channel, CAST(:hidden AS JSON), :state, :submission_key, now(), now())"
+        " RETURNING id"
+    )
+    return [conn.execute(statement, row).scalar_one() for row in rows]
+
+
+def drain(redis_url: str, env: dict, workers: int) -> float:
+    """Seconds for `workers` burst workers to empty the queue."""
+    started = time.perf_counter()
+    processes = [
+        subprocess.Popen([BIN / "rq", "worker", *WORKER, "--burst", "--quiet", "--url", redis_url, "default"],
+                         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        for _ in range(workers)
+    ]
+    for process in processes:
+        _, errors = process.communicate(timeout=3600)
+        if process.returncode != 0:
+            raise RuntimeError(errors[-2000:])
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--responses", type=int, default=5000)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT / "bench"))
+
+    with tempfile.TemporaryDirectory() as tmp, own_redis(tmp) as redis_url, scratch_database("loopline_pipe") as url:
+        env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url, "SECRET_KEY": "bench",
+               "OUTBOX_DIR": os.path.join(tmp, "outbox"), "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}"}
+        env.pop("SMTP_URL", None)
+        business = create_business(url)
+        ids = store_responses(url, business, args.responses)
+        queue = Queue("default", connection=Redis.from_url(redis_url))
+        from worker.jobs import process_response
+
+        queue.enqueue_many([Queue.prepare_data(process_response, (i,)) for i in ids])
+        pipeline_seconds = drain(redis_url, env, args.workers)
+        failed = FailedJobRegistry(queue=queue)
+        for job_id in failed.get_job_ids()[:3]:
+            print("failed job:", Job.fetch(job_id, connection=queue.connection).latest_result().exc_string[-1500:])
+
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            processed = conn.execute(sa.text("SELECT count(*) FROM response WHERE state = 'categorised'")).scalar_one()
+            tasks = conn.execute(sa.text("SELECT count(*) FROM task")).scalar_one()
+            emails = conn.execute(sa.text("SELECT count(*) FROM message WHERE status = 'sent'")).scalar_one()
+        engine.dispose()
+
+        from jobs import noop
+
+        queue.enqueue_many([Queue.prepare_data(noop) for _ in range(args.responses)])
+        noop_seconds = drain(redis_url, env, args.workers)
+
+    pipeline_rate = args.responses / pipeline_seconds
+    noop_rate = args.responses / noop_seconds
+    print(f"{args.responses} responses, {args.workers} workers (rq worker -w worker.app_worker.AppWorker --burst)")
+    print(f"pipeline: {pipeline_rate:8.1f} responses/s  ({processed} processed, {tasks} tasks, {emails} emails sent)")
+    print(f"no-op:    {noop_rate:8.1f} jobs/s")
+    print(f"ratio:    {pipeline_rate / noop_rate:8.2f}  (target >= 0.25)")
+    return 0 if processed == args.responses else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
