@@ -192,7 +192,9 @@ def analyse(text: str, score: int | None = None, metric_key: str = "nps",
     wants_contact = "contact" in plain_cues
     question = _asks_question(text, tokens)
     complaint = bool(tokens) and (band == Band.DETRACTOR or analysis.sentiment == "negative")
-    # Promoters mention small problems in passing; only a displeased promoter's problem is work.
-    analysis.needs_action = problem and (band != Band.PROMOTER or analysis.sentiment == "negative")
+    # A detractor who names what it was about has named a problem; promoters mention small
+    # problems in passing, and only a displeased promoter's problem is work.
+    named_problem = problem or (band == Band.DETRACTOR and bool(found))
+    analysis.needs_action = named_problem and (band != Band.PROMOTER or analysis.sentiment == "negative")
     analysis.needs_reply = bool(complaint or question or wants_contact)
     return analysis

@@ -101,7 +101,10 @@ def tenant_route(min_role: Role = Role.STAFF):
 def safe_next(default_endpoint: str = "main.dashboard") -> str:
     """Only same-site relative paths are followed after login: no open redirects."""
     target = request.values.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target and "\n" not in target:
+    # Browsers drop tabs and newlines inside URLs ("/\t/evil.com" is "//evil.com"), and
+    # CR/LF cannot go in a Location header: refuse any control character.
+    clean = not any(ord(ch) < 32 or ord(ch) == 127 for ch in target)
+    if clean and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return url_for(default_endpoint)
 

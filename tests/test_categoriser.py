@@ -1,0 +1,79 @@
+"""The categoriser on a labelled set of real-looking comments in en, ru and uk, and its
+behaviour on the hard cases: inflection, typos, negation, mixed languages."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from saas.feedback.categoriser import CategoryRule, analyse
+from saas.feedback.evaluation import evaluate, load
+
+LABELLED = Path(__file__).parent / "data" / "labelled_comments.jsonl"
+
+
+def test_the_labelled_set_is_broad_enough():
+    rows = load(LABELLED)
+    assert len(rows) >= 300
+    assert min(Counter(row["locale"] for row in rows).values()) >= 100
+    per_category = Counter(key for row in rows for key in row["categories"])
+    assert len(per_category) == 10 and min(per_category.values()) >= 30
+    assert sum(len(row["categories"]) > 1 for row in rows) >= 60
+
+
+def test_macro_f1_stays_at_or_above_0_8():
+    scores = evaluate(load(LABELLED))
+    assert scores.macro_f1 >= 0.8, scores.per_category
+    assert scores.reply_accuracy >= 0.9 and scores.action_accuracy >= 0.9
+
+
+@pytest.mark.parametrize("text, score, expected", [
+    ("Курьером доволен, а вот курьеру из прошлого раза — ноль", 5, "delivery"),  # inflection
+    ("Кур'єрові дякую, але кур'єрка вчора запізнилась", 5, "delivery"),
+    ("the delivry was two days late", 3, "delivery"),  # a typo
+    ("оплаттой картой не получилось", 3, "payment"),
+    ("Кава смачна, але касирка нагрубила", 4, "staff"),  # mixed Russian and Ukrainian
+    ("Заказ через app не проходит, checkout виснет", 2, "website"),
+])
+def test_hard_cases_find_their_category(text, score, expected):
+    assert expected in analyse(text, score).categories
+
+
+def test_negation_names_no_problem():
+    praise = analyse("The staff were not rude at all and nothing was broken", 10)
+    assert "staff" in praise.categories and not praise.needs_action and praise.sentiment == "positive"
+    complaint = analyse("The staff were rude and the cup was broken", 3)
+    assert complaint.needs_action and complaint.needs_reply and complaint.sentiment == "negative"
+    assert analyse("not good at all", 8).sentiment == "negative"
+
+
+def test_questions_and_contact_requests_need_a_reply():
+    assert analyse("Do you open on Sundays?", 9).needs_reply
+    assert analyse("Перезвоните мне, пожалуйста", 8).needs_reply
+    assert not analyse("Lovely as always, thank you!", 10).needs_reply
+
+
+def test_owner_keywords_decide_custom_categories():
+    rules = [CategoryRule("parking", ("parking", "парков*", "паркув*")), CategoryRule("kids", ("kids corner",))]
+    assert analyse("Нет парковки рядом, припарковаться негде", 4, rules=rules).categories == ["parking"]
+    assert analyse("The kids corner was a life saver", 10, rules=rules).categories == ["kids"]
+    assert analyse("Nothing to say", 8, rules=rules).categories == []
+
+
+def test_flask_categorise_reads_and_writes_json_lines(app):
+    lines = "\n".join([
+        json.dumps({"text": "Курьер опоздал на два часа", "locale": "ru", "score": 2, "metric": "nps"}),
+        json.dumps({"text": "Очень легко и быстро", "locale": "ru", "score": 7, "metric": "ces"}),
+        json.dumps({"text": "no score given"}),
+        "not json",
+        json.dumps({"text": "bad score", "score": 12}),
+    ])
+    result = app.test_cli_runner().invoke(args=["categorise"], input=lines + "\n")
+    outputs = [json.loads(line) for line in result.output.strip().splitlines()]
+    assert len(outputs) == 5 and result.exit_code == 1
+    assert outputs[0]["categories"] == ["delivery"] and outputs[0]["needs_action"] and outputs[0]["sentiment"] == "negative"
+    assert outputs[1]["sentiment"] == "positive" and not outputs[1]["needs_reply"]
+    assert set(outputs[2]) == {"categories", "sentiment", "needs_reply", "needs_action"}
+    assert "error" in outputs[3] and "error" in outputs[4]
