@@ -12,8 +12,9 @@ from billing.usage import count_response
 from saas.extensions import db
 from saas.feedback.metrics import Band, metric
 from saas.feedback.models import Channel, Response, ResponseState
+from saas.feedback.pipeline import ensure_categories, process_response
 from saas.timeutil import utcnow
-from tenants.models import Tenant, Touchpoint, TouchpointKind
+from tenants.models import Membership, Role, Tenant, Touchpoint, TouchpointKind
 
 DEMO_TOUCHPOINTS = (("Website", TouchpointKind.WEBSITE), ("Café on Main Street", TouchpointKind.STORE),
                     ("Delivery", TouchpointKind.DELIVERY))
@@ -68,8 +69,20 @@ def seed_feedback(tenant: Tenant) -> list[Touchpoint]:
     ]
     db.session.add_all(touchpoints)
     db.session.flush()
-    _seed_responses(tenant, touchpoints, random.Random(20261123))
+    _route_categories(tenant)
+    for response_id in _seed_responses(tenant, touchpoints, random.Random(20261123)):
+        process_response(response_id)  # categorised and assigned like any answer
     return touchpoints
+
+
+def _route_categories(tenant: Tenant) -> None:
+    """Deliveries go to the staff member, complaints about staff to the admin."""
+    team = {m.role: m.id for m in db.session.scalars(select(Membership).where(Membership.tenant_id == tenant.id))}
+    for category in ensure_categories(tenant):
+        if category.key == "delivery":
+            category.assignee_ids = [team[Role.STAFF]]
+        elif category.key == "staff":
+            category.assignee_ids = [team[Role.ADMIN]]
 
 
 def _score_for(band: Band, rng: random.Random) -> int:
@@ -77,8 +90,9 @@ def _score_for(band: Band, rng: random.Random) -> int:
     return rng.randint(low, high)
 
 
-def _seed_responses(tenant: Tenant, touchpoints: list[Touchpoint], rng: random.Random) -> None:
+def _seed_responses(tenant: Tenant, touchpoints: list[Touchpoint], rng: random.Random) -> list[int]:
     now = utcnow()
+    responses = []
     for index in range(RESPONSES):
         band = rng.choices([Band.PROMOTER, Band.PASSIVE, Band.DETRACTOR], weights=[55, 25, 20])[0]
         locale = rng.choices(["en", "ru", "uk"], weights=[50, 25, 25])[0]
@@ -86,12 +100,16 @@ def _seed_responses(tenant: Tenant, touchpoints: list[Touchpoint], rng: random.R
         created = now - timedelta(minutes=rng.randint(5, WEEKS * 7 * 24 * 60))
         comment = rng.choice(COMMENTS[locale][band]) if rng.random() < 0.65 else ""
         consent = bool(comment) and rng.random() < 0.4
-        db.session.add(Response(
+        response = Response(
             tenant_id=tenant.id, touchpoint_id=touchpoint.id, metric="nps", score=_score_for(band, rng),
             comment=comment, contact_email=rng.choice(CUSTOMER_EMAILS) if consent else None, consent=consent,
             locale=locale, channel=rng.choice(list(Channel)),
             hidden={"order": f"D-{1000 + index}"} if touchpoint.kind == TouchpointKind.DELIVERY else {},
             state=ResponseState.RECEIVED, submission_key=secrets.token_urlsafe(24), created_at=created,
             updated_at=created,
-        ))
+        )
+        db.session.add(response)
+        responses.append(response)
         count_response(tenant.id, created)
+    db.session.flush()
+    return [response.id for response in sorted(responses, key=lambda r: r.created_at)]
