@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from saas import config as app_config
 from saas.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -20,6 +21,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     if overrides:
         app.config.from_mapping(overrides)
     app_config.INSTANCE_DIR.mkdir(exist_ok=True)
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     from saas import observability

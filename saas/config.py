@@ -43,6 +43,9 @@ def from_env(environ=None) -> dict:
         "MAIL_FROM": env.get("MAIL_FROM", "Loopline <no-reply@loopline.local>"),
         "OUTBOX_DIR": env.get("OUTBOX_DIR") or str(INSTANCE_DIR / "outbox"),
         "SENTRY_DSN": env.get("SENTRY_DSN") or None,
+        # How many proxies (load balancer, router) stand in front of the app and add X-Forwarded-*:
+        # the client address for rate limits is read through exactly that many.
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         "BASE_URL": base_url,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -47,3 +47,19 @@ def test_friendly_404_in_html_and_json(client):
     assert page.status_code == 404 and "We could not find that page." in page.get_data(as_text=True)
     api = client.get("/no/such/page", headers={"Accept": "application/json"})
     assert api.status_code == 404 and api.json["error"] == "Not found"
+
+
+def test_rate_limits_see_the_client_behind_a_trusted_proxy(database_url, tmp_path):
+    app = make_app(database_url, tmp_path, TRUSTED_PROXIES=1, LOGIN_RATE_LIMIT="3 per minute")
+    signup(app.test_client())
+
+    def attempt(address, password="wrong password here"):
+        client = app.test_client()
+        return post_form(client, "/login", {"email": "owner@example.com", "password": password},
+                         headers={"X-Forwarded-For": address})
+
+    assert [attempt("203.0.113.1").status_code for _ in range(4)] == [422, 422, 422, 429]
+    assert attempt("203.0.113.2").status_code == 422  # another customer behind the same router
+    for _ in range(4):  # successful log-ins do not use up the allowance
+        assert attempt("203.0.113.3", "correct horse battery").status_code == 302
+    assert attempt("203.0.113.3").status_code == 422

@@ -10,7 +10,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from saas.extensions import db
 from saas.feedback.categoriser import CategoryRule, analyse, default_keywords
@@ -19,7 +19,7 @@ from saas.feedback.taxonomy import DEFAULT_TAXONOMY
 from saas.outbox import queue_email
 from saas.timeutil import as_utc, utcnow
 from saas.urls import absolute_url
-from tenants.models import Membership, Role, Tenant
+from tenants.models import Membership, Role, Tenant, Touchpoint
 from tenants.scoping import tenant_scope, unscoped
 
 
@@ -51,11 +51,14 @@ def process_response(response_id: int) -> Task | None:
     with unscoped():
         response = db.session.scalar(
             select(Response).where(Response.id == response_id)
-            .options(joinedload(Response.touchpoint)).with_for_update(of=Response)
+            .options(joinedload(Response.touchpoint).joinedload(Touchpoint.tenant), joinedload(Response.task),
+                     selectinload(Response.categories))
+            .with_for_update(of=Response)
         )
     if response is None or response.state != ResponseState.RECEIVED:
         return None
-    with tenant_scope(response.tenant_id):
+    # Everything below is read first and written once at commit: no flush in between.
+    with tenant_scope(response.tenant_id), db.session.no_autoflush:
         tenant = response.touchpoint.tenant
         categories = ensure_categories(tenant)
         analysis = analyse(response.comment, response.score, response.metric, rules_for(categories))

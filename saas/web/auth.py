@@ -40,8 +40,12 @@ def signup():
     return render_template("auth/signup.html", form=form), 200 if not form.errors else 422
 
 
+def _failed(response) -> bool:
+    return response.status_code != 302  # a successful log-in redirects; only failures count
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
 def login():
     if current_user.is_authenticated:
         return redirect_next()
