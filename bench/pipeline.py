@@ -92,8 +92,9 @@ def main() -> int:
         ids = store_responses(url, business, args.responses)
         queue = Queue("default", connection=Redis.from_url(redis_url))
         from worker.jobs import process_response
+        from worker.queue import RESULT_TTL
 
-        queue.enqueue_many([Queue.prepare_data(process_response, (i,)) for i in ids])
+        queue.enqueue_many([Queue.prepare_data(process_response, (i,), result_ttl=RESULT_TTL) for i in ids])
         pipeline_seconds = drain(redis_url, env, args.workers)
         failed = FailedJobRegistry(queue=queue)
         for job_id in failed.get_job_ids()[:3]:
@@ -108,7 +109,7 @@ def main() -> int:
 
         from jobs import noop
 
-        queue.enqueue_many([Queue.prepare_data(noop) for _ in range(args.responses)])
+        queue.enqueue_many([Queue.prepare_data(noop, result_ttl=RESULT_TTL) for _ in range(args.responses)])
         noop_seconds = drain(redis_url, env, args.workers)
 
     pipeline_rate = args.responses / pipeline_seconds

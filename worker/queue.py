@@ -37,6 +37,7 @@ def get_queue() -> Queue | None:
 # A job that fails (a deadlock, a database restart) is tried again after these delays;
 # after that the sweeps still catch whatever it left undone.
 RETRY = Retry(max=3, interval=[10, 60, 300])
+RESULT_TTL = 0  # what a job returns is in the database already; failures are kept a week
 
 
 def enqueue(func, *args, job_id: str | None = None, **kwargs):
@@ -47,7 +48,8 @@ def enqueue(func, *args, job_id: str | None = None, **kwargs):
         _run_inline(func, *args, **kwargs)
         return None
     try:
-        return queue.enqueue(func, args=args, kwargs=kwargs, job_id=job_id, retry=RETRY, failure_ttl=7 * 24 * 3600)
+        return queue.enqueue(func, args=args, kwargs=kwargs, job_id=job_id, retry=RETRY, result_ttl=RESULT_TTL,
+                             failure_ttl=7 * 24 * 3600)
     except RedisError:
         log.warning("could not enqueue %s%r; the sweep will retry", func.__name__, args, exc_info=True)
         return None
