@@ -141,7 +141,7 @@ def test_one_click_score_is_stored_at_once_and_comment_completes_it(app, touchpo
 
 
 def test_promoters_see_the_review_link_others_never(app, owner, touchpoint):
-    post_form(owner, "/settings/survey", {"metric": "nps", "question": "", "locale": "en", "brand_color": "#123456",
+    post_form(owner, "/settings/survey", {"metric": "nps", "question": "", "locale": "en", "brand_color": "#123456", "sla_hours": "24",
                                           "review_url": "https://reviews.example/corner-shop"}, page="/settings/survey")
     promoter, key = answer(app.test_client(), touchpoint.token, score="10")
     assert "https://reviews.example/corner-shop" in app.test_client().get(promoter.headers["Location"]).get_data(as_text=True)
@@ -212,7 +212,7 @@ def test_qr_codes(app, touchpoint):
 
 def test_changing_the_metric_keeps_past_scales(app, owner, touchpoint):
     answer(app.test_client(), touchpoint.token, score="9")
-    post_form(owner, "/settings/survey", {"metric": "csat", "question": "", "locale": "en", "brand_color": "#123456",
+    post_form(owner, "/settings/survey", {"metric": "csat", "question": "", "locale": "en", "brand_color": "#123456", "sla_hours": "24",
                                           "review_url": ""}, page="/settings/survey")
     page = app.test_client().get(f"/s/{touchpoint.token}").get_data(as_text=True)
     assert page.count('type="radio" name="score"') == 5

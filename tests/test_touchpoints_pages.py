@@ -22,7 +22,7 @@ def test_onboarding_walks_metric_then_touchpoints(app, client):
     page = client.get("/welcome/").get_data(as_text=True)
     assert "How likely are you to recommend Bakery Bliss to a friend or colleague?" in page
     result = post_form(client, "/welcome/", {"metric": "ces", "question": "", "locale": "uk",
-                                             "brand_color": "#aa3300", "review_url": ""}, page="/welcome/")
+                                             "brand_color": "#aa3300", "sla_hours": "24", "review_url": ""}, page="/welcome/")
     assert result.headers["Location"].endswith("/welcome/touchpoints")
     result = post_form(client, "/welcome/touchpoints", {"names": ["Website", "Delivery", "Shop"]},
                        page="/welcome/touchpoints")
@@ -45,7 +45,7 @@ def test_custom_question_and_bad_settings(app, client):
     with app.app_context(), unscoped():
         assert db.session.scalar(sa.select(Tenant.metric)) == "nps"
     post_form(client, "/settings/survey", {"metric": "csat", "question": "Did our bread make your day?",
-                                           "locale": "en", "brand_color": "#112233", "review_url": ""},
+                                           "locale": "en", "brand_color": "#112233", "sla_hours": "24", "review_url": ""},
               page="/settings/survey")
     add_touchpoint(client, name="Counter")
     token = touchpoint_named(app, "Counter").token
@@ -127,3 +127,57 @@ def test_survey_rate_limit_and_oversized_body(database_url, tmp_path):
                                                          "submission_key": "k" * 20})
     assert too_big.status_code == 413
     assert len(all_responses(app)) == 3
+
+
+def test_sla_hours_set_the_deadline_and_are_checked(app, client):
+    signup(client)
+    bad = post_form(client, "/settings/survey", {"metric": "nps", "question": "", "locale": "en",
+                                                 "brand_color": "#112233", "sla_hours": "500", "review_url": ""},
+                    page="/settings/survey")
+    assert bad.status_code == 422 and "between 1 and 168" in bad.get_data(as_text=True)
+    post_form(client, "/settings/survey", {"metric": "nps", "question": "", "locale": "en",
+                                           "brand_color": "#112233", "sla_hours": "4", "review_url": ""},
+              page="/settings/survey")
+    add_touchpoint(client, name="Counter")
+    answer(app.test_client(), touchpoint_named(app, "Counter").token, score="1", comment="Rude cashier, call me")
+    with app.app_context(), unscoped():
+        from saas.feedback.models import Task
+
+        task = db.session.scalar(sa.select(Task))
+        assert db.session.scalar(sa.select(Tenant.sla_hours)) == 4
+        due = task.due_at.replace(tzinfo=None) - task.created_at.replace(tzinfo=None)
+        assert timedelta(hours=3, minutes=59) < due <= timedelta(hours=4, minutes=1)
+
+
+def test_categories_page_renames_tunes_and_routes(app, client):
+    from saas.feedback.models import Category, Task
+
+    signup(client)
+    verify(client, app, "owner@example.com")
+    page = client.get("/categories/").get_data(as_text=True)
+    assert "Delivery" in page and "Assortment" not in page  # English names; "Range and availability"
+    with app.app_context(), unscoped():
+        delivery = db.session.scalar(sa.select(Category).where(Category.key == "delivery"))
+        from tenants.models import Membership
+
+        owner_id = db.session.scalar(sa.select(Membership.id))
+    prefix = f"c{delivery.id}-"
+    bad = post_form(client, f"/categories/{delivery.id}", {f"{prefix}name": "", f"{prefix}keywords": "a*b"},
+                    page="/categories/")
+    assert bad.status_code == 422
+    ok = post_form(client, f"/categories/{delivery.id}", {
+        f"{prefix}name": "Couriers", f"{prefix}keywords": "courier*, drone*", f"{prefix}assignee_ids": [str(owner_id)],
+    }, page="/categories/")
+    assert ok.status_code == 302
+    added = post_form(client, "/categories/", {"new-name": "Parking", "new-keywords": "parking, парков*"},
+                      page="/categories/")
+    assert added.status_code == 302
+    duplicate = post_form(client, "/categories/", {"new-name": "Parking", "new-keywords": "x"}, page="/categories/")
+    assert duplicate.status_code == 422 and "Another category has this name" in duplicate.get_data(as_text=True)
+    add_touchpoint(client, name="Counter")
+    answer(app.test_client(), touchpoint_named(app, "Counter").token, score="2",
+           comment="The drone dropped my order and there was no парковки")
+    with app.app_context(), unscoped():
+        names = {link.category.name for link in db.session.scalar(sa.select(Response)).categories}
+        assert {"Couriers", "Parking"} <= names
+        assert db.session.scalar(sa.select(Task)).assignee_id == owner_id

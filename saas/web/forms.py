@@ -2,11 +2,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, EmailField, Form, HiddenField, PasswordField, SelectChoice, SelectField, SelectMultipleField,
+    BooleanField, EmailField, Form, HiddenField, IntegerField, PasswordField, SelectChoice, SelectField, SelectMultipleField,
     StringField, TextAreaField,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange, Optional
 
 from tenants.models import Role, TouchpointKind
 
@@ -137,6 +137,10 @@ class SurveySettingsForm(FlaskForm):
     review_url = StringField(
         "Public review link (optional)", validators=[Length(max=500)],
         description="Shown on the thank-you page to your happiest customers only.",
+    )
+    sla_hours = IntegerField(
+        "Answer customers within (hours)", default=24, validators=[InputRequired(), NumberRange(1, 168)],
+        description="Each task's deadline. A customer left without an answer for more than a day is a customer lost.",
     )
 
 
