@@ -77,3 +77,9 @@ def test_flask_categorise_reads_and_writes_json_lines(app):
     assert outputs[1]["sentiment"] == "positive" and not outputs[1]["needs_reply"]
     assert set(outputs[2]) == {"categories", "sentiment", "needs_reply", "needs_action"}
     assert "error" in outputs[3] and "error" in outputs[4]
+
+
+def test_a_silent_detractor_needs_a_reply_only_when_reachable():
+    assert not analyse("", 2).needs_reply
+    assert analyse("", 2, contact_given=True).needs_reply
+    assert not analyse("", 10, contact_given=True).needs_reply

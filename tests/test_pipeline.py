@@ -266,13 +266,13 @@ def test_a_real_worker_assigns_and_emails(database_url, own_redis, tmp_path, smt
     assert {r.state for r in rows(app, Response)} == {ResponseState.CATEGORISED}
 
 
-def _wait_for(predicate, timeout=20.0):
+def _wait_for(predicate, timeout=20.0, explain=lambda: ""):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return
         time.sleep(0.1)
-    raise AssertionError("timed out")
+    raise AssertionError(f"timed out: {explain()}")
 
 
 @pytest.mark.worker
@@ -293,8 +293,10 @@ def test_worker_killed_mid_job_then_exactly_one_task_and_email(database_url, own
     worker = start_worker(env)
     try:
         _wait_for(lambda: watcher.execute(sa.text(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FROM response%'"
-        )).scalar() > 0)  # the job is mid-run, waiting on the row
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'SELECT response.id%'"
+        )).scalar() > 0, explain=lambda: watcher.execute(sa.text(
+            "SELECT state, wait_event_type, left(query, 120) FROM pg_stat_activity WHERE datname = current_database()"
+        )).all())  # the job is mid-run, waiting on the row
         kill_worker(worker)  # the worker and its work horse, mid-job
     finally:
         if worker.poll() is None:

@@ -176,8 +176,11 @@ def _asks_question(text: str, tokens: list[str]) -> bool:
 
 
 def analyse(text: str, score: int | None = None, metric_key: str = "nps",
-            rules: list[CategoryRule] | None = None) -> Analysis:
-    """Categorise a comment and make the two decisions: reply? action?"""
+            rules: list[CategoryRule] | None = None, contact_given: bool = False) -> Analysis:
+    """Categorise a comment and make the two decisions: reply? action?
+
+    A detractor who left only a score needs a reply when they gave a way to reach them
+    (there is someone to call back); without a comment or a contact there is nothing to do."""
     text = text or ""
     tokens = tokenize(text)
     rules = default_rules() if rules is None else rules
@@ -191,7 +194,8 @@ def analyse(text: str, score: int | None = None, metric_key: str = "nps",
     problem = "problem" in cues
     wants_contact = "contact" in plain_cues
     question = _asks_question(text, tokens)
-    complaint = bool(tokens) and (band == Band.DETRACTOR or analysis.sentiment == "negative")
+    unhappy = band == Band.DETRACTOR or analysis.sentiment == "negative"
+    complaint = unhappy and (bool(tokens) or contact_given)
     # A detractor who names what it was about has named a problem; promoters mention small
     # problems in passing, and only a displeased promoter's problem is work.
     named_problem = problem or (band == Band.DETRACTOR and bool(found))

@@ -61,7 +61,8 @@ def process_response(response_id: int) -> Task | None:
     with tenant_scope(response.tenant_id), db.session.no_autoflush:
         tenant = response.touchpoint.tenant
         categories = ensure_categories(tenant)
-        analysis = analyse(response.comment, response.score, response.metric, rules_for(categories))
+        analysis = analyse(response.comment, response.score, response.metric, rules_for(categories),
+                           contact_given=response.consent and bool(response.contact_email))
         matched = [category for category in categories if category.id in analysis.categories]
         _set_rule_categories(response, matched)
         response.sentiment = analysis.sentiment
