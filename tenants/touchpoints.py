@@ -161,8 +161,11 @@ def finish_onboarding(tenant: Tenant) -> None:
 
 
 def update_survey_settings(
-    tenant: Tenant, metric: str, question: str, brand_color: str, review_url: str, locale: str
+    tenant: Tenant, metric: str, question: str, brand_color: str, review_url: str, locale: str,
+    sla_hours: int | None = None,
 ) -> Tenant:
+    if sla_hours is not None and not 1 <= sla_hours <= 168:
+        raise AccountError("Answer within 1 to 168 hours.", field="sla_hours")
     if locale not in LOCALES:
         raise AccountError("Choose English, Russian or Ukrainian.", field="locale")
     if metric not in metrics.METRICS:
@@ -178,6 +181,8 @@ def update_survey_settings(
     tenant.brand_color = brand_color.lower()
     tenant.review_url = review_url or None
     tenant.locale = locale
+    if sla_hours is not None:
+        tenant.sla_hours = sla_hours
     return tenant
 
 
