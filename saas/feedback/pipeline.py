@@ -51,7 +51,7 @@ def process_response(response_id: int) -> Task | None:
     with unscoped():
         response = db.session.scalar(
             select(Response).where(Response.id == response_id)
-            .options(joinedload(Response.touchpoint).joinedload(Touchpoint.tenant), joinedload(Response.task),
+            .options(joinedload(Response.touchpoint).joinedload(Touchpoint.tenant), selectinload(Response.task),
                      selectinload(Response.categories))
             .with_for_update(of=Response)
         )
