@@ -9,11 +9,13 @@ must cross tenants (sign-in, sweeps, platform admin) says so with `unscoped()`.
 """
 from __future__ import annotations
 
+import functools
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from sqlalchemy import ForeignKey, event
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
+from sqlalchemy.sql import util as sql_util
 
 
 class TenantScopeMissing(RuntimeError):
@@ -70,7 +72,40 @@ def leave_scope(token) -> None:
 
 
 def _touches_tenant_rows(state: ORMExecuteState) -> bool:
-    return any(issubclass(mapper.class_, TenantScoped) for mapper in state.all_mappers)
+    # all_mappers only names the entities selected at the top level; a tenant table can
+    # also come in through a join, select_from(), a subquery, a count or an eager load
+    # option (joinedload): look for those too.
+    if any(issubclass(mapper.class_, TenantScoped) for mapper in state.all_mappers):
+        return True
+    if any(_loads_tenant_rows(option) for option in getattr(state.statement, "_with_options", ())):
+        return True
+    tables = sql_util.find_tables(
+        state.statement, check_columns=True, include_aliases=True, include_joins=True,
+        include_selects=True, include_crud=True,
+    )
+    tenant_tables = _tenant_tables()
+    return any(table in tenant_tables for table in tables)
+
+
+def _loads_tenant_rows(option) -> bool:
+    for element in getattr(option, "context", ()):
+        for step in getattr(getattr(element, "path", None), "path", ()):
+            mapper = getattr(step, "mapper", None)
+            if mapper is not None and issubclass(mapper.class_, TenantScoped):
+                return True
+    return False
+
+
+@functools.cache
+def _tenant_tables() -> frozenset:
+    """Computed at the first query, when every model has been imported (create_app does that)."""
+    found, pending = set(), list(TenantScoped.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if getattr(cls, "__table__", None) is not None:
+            found.add(cls.__table__)
+    return frozenset(found)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -102,10 +137,13 @@ def _stamp_new_rows(session: Session, flush_context, instances) -> None:
     for obj in session.new:
         if not isinstance(obj, TenantScoped):
             continue
-        if obj.tenant_id is None and getattr(obj, "tenant", None) is None:
+        tenant = getattr(obj, "tenant", None)
+        # Set through the relationship (tenant=...), tenant_id is only filled in by the flush.
+        tenant_id = obj.tenant_id if obj.tenant_id is not None else getattr(tenant, "id", None)
+        if tenant_id is None and tenant is None:
             obj.tenant_id = scope
-        elif obj.tenant_id is not None and obj.tenant_id != scope:
+        elif tenant_id is not None and tenant_id != scope:
             raise TenantScopeMissing(
-                f"refusing to write a {type(obj).__name__} of tenant {obj.tenant_id} "
+                f"refusing to write a {type(obj).__name__} of tenant {tenant_id} "
                 f"inside the scope of tenant {scope}"
             )
