@@ -77,11 +77,13 @@ def process_response(response_id: int) -> Task | None:
 
 
 def _set_rule_categories(response: Response, matched: list[Category]) -> None:
-    """Rules may change their mind (a comment added later); a person's correction stays."""
-    manual = {link.category_id for link in response.categories if link.source == CategorySource.MANUAL}
-    response.categories = [link for link in response.categories if link.source == CategorySource.MANUAL] + [
+    """Rules may change their mind (a comment added later); once a person has chosen the
+    categories (source `manual`), theirs stand and the rules add nothing."""
+    if any(link.source == CategorySource.MANUAL for link in response.categories):
+        return
+    response.categories = [
         ResponseCategory(tenant_id=response.tenant_id, category_id=category.id, source=CategorySource.RULE)
-        for category in matched if category.id not in manual
+        for category in matched
     ]
 
 

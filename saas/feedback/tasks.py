@@ -1,11 +1,90 @@
-"""Reading tasks back for the app (the inbox and the task page grow here)."""
+"""Tasks: the inbox, and what staff do with a task (start, note, reassign, correct,
+resolve, dismiss). Every change is a TaskEvent in the same transaction; the caller commits."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from saas.extensions import db
-from saas.feedback.models import OPEN_STATUSES, Response, ResponseCategory, Task
+from saas.feedback.metrics import METRICS, Band
+from saas.feedback.models import (
+    OPEN_STATUSES, Category, CategorySource, Response, ResponseCategory, Task, TaskStatus,
+)
+from saas.feedback.pipeline import notify_assignee, record_event
+from saas.timeutil import utcnow
+from tenants.models import Membership
+from tenants.services import AccountError
+
+VIEWS = ("mine", "all", "unassigned", "overdue", "resolved")
+DISMISS_REASONS = {"spam": "Spam", "no_action_needed": "No action needed", "duplicate": "Duplicate"}
+ROOT_CAUSES = ("Staff", "Process", "Product", "Supplier", "Technology", "Communication", "Other")
+PERIODS = {"7d": 7, "30d": 30, "90d": 90}
+MAX_NOTE = 5000
+PAGE_SIZE = 25
+
+
+@dataclass
+class InboxFilter:
+    view: str = "mine"
+    touchpoint_id: int | None = None
+    category_id: int | None = None
+    band: Band | None = None
+    status: TaskStatus | None = None
+    period: str | None = None
+
+
+def _view_condition(view: str, me: Membership):
+    now = utcnow()
+    return {
+        "mine": and_(Task.assignee_id == me.id, Task.status.in_(OPEN_STATUSES)),
+        "all": Task.status.in_(OPEN_STATUSES),
+        "unassigned": and_(Task.assignee_id.is_(None), Task.status.in_(OPEN_STATUSES)),
+        "overdue": and_(Task.status.in_(OPEN_STATUSES), Task.first_reply_at.is_(None), Task.due_at < now),
+        "resolved": Task.status.in_((TaskStatus.RESOLVED, TaskStatus.DISMISSED)),
+    }[view]
+
+
+def _band_condition(band: Band):
+    return or_(*(
+        and_(Response.metric == key, Response.score.between(*scale.band_range(band))) for key, scale in METRICS.items()
+    ))
+
+
+def inbox_query(me: Membership, chosen: InboxFilter):
+    query = (
+        select(Task).join(Task.response).where(Task.tenant_id == me.tenant_id, _view_condition(chosen.view, me))
+        .options(joinedload(Task.response).joinedload(Response.touchpoint),
+                 joinedload(Task.response).selectinload(Response.categories).joinedload(ResponseCategory.category),
+                 joinedload(Task.assignee).joinedload(Membership.user))
+    )
+    if chosen.touchpoint_id:
+        query = query.where(Response.touchpoint_id == chosen.touchpoint_id)
+    if chosen.category_id:
+        query = query.where(Response.categories.any(ResponseCategory.category_id == chosen.category_id))
+    if chosen.band:
+        query = query.where(_band_condition(chosen.band))
+    if chosen.status:
+        query = query.where(Task.status == chosen.status)
+    if chosen.period in PERIODS:
+        query = query.where(Task.created_at >= utcnow() - timedelta(days=PERIODS[chosen.period]))
+    order = Task.resolved_at.desc() if chosen.view == "resolved" else Task.due_at
+    return query.order_by(order, Task.id)
+
+
+def inbox(me: Membership, chosen: InboxFilter, page: int):
+    return db.paginate(inbox_query(me, chosen), page=max(page, 1), per_page=PAGE_SIZE, error_out=False)
+
+
+def view_counts(me: Membership) -> dict[str, int]:
+    return {
+        view: db.session.scalar(
+            select(func.count(Task.id)).where(Task.tenant_id == me.tenant_id, _view_condition(view, me))
+        )
+        for view in VIEWS
+    }
 
 
 def get_task(tenant_id: int, task_id: int) -> Task:
@@ -27,3 +106,98 @@ def open_tasks(tenant_id: int, limit: int = 100) -> list[Task]:
         .options(joinedload(Task.response).joinedload(Response.touchpoint), joinedload(Task.assignee))
         .order_by(Task.due_at).limit(limit)
     ))
+
+
+# --- what staff do ------------------------------------------------------------------------
+
+
+def _require_open(task: Task) -> None:
+    if task.status not in OPEN_STATUSES:
+        raise AccountError("This task is closed. Reopen it first.")
+
+
+def _text(value: str, field: str, what: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise AccountError(f"Write {what}.", field=field)
+    if len(value) > MAX_NOTE:
+        raise AccountError(f"Keep it under {MAX_NOTE} characters.", field=field)
+    return value
+
+
+def start_work(task: Task, actor: Membership) -> None:
+    _require_open(task)
+    if task.status == TaskStatus.OPEN:
+        task.status = TaskStatus.IN_PROGRESS
+        record_event(task, "started", actor)
+
+
+def add_note(task: Task, actor: Membership, text: str) -> None:
+    record_event(task, "note", actor, text=_text(text, "text", "a note"))
+
+
+def reassign(task: Task, actor: Membership, membership_id: int) -> None:
+    _require_open(task)
+    member = db.session.scalar(
+        select(Membership).where(Membership.id == membership_id, Membership.tenant_id == task.tenant_id)
+    )
+    if member is None:
+        raise AccountError("Choose someone from your team.", field="assignee_id")
+    if member.id == task.assignee_id:
+        return
+    task.assignee = member
+    record_event(task, "assigned", actor, assignee_id=member.id, rule="manual")
+    notify_assignee(task, [link.category for link in task.response.categories])
+
+
+def resolve(task: Task, actor: Membership, note: str, root_cause: str) -> None:
+    _require_open(task)
+    if root_cause not in ROOT_CAUSES:
+        raise AccountError("Choose the root cause.", field="root_cause")
+    task.resolution_note = _text(note, "note", "what was done")
+    task.status = TaskStatus.RESOLVED
+    task.resolved_at = utcnow()
+    record_event(task, "resolved", actor, root_cause=root_cause)
+
+
+def dismiss(task: Task, actor: Membership, reason: str) -> None:
+    _require_open(task)
+    if reason not in DISMISS_REASONS:
+        raise AccountError("Choose why it needs no work.", field="reason")
+    task.status = TaskStatus.DISMISSED
+    task.resolved_at = utcnow()
+    record_event(task, "dismissed", actor, reason=reason)
+
+
+def reopen(task: Task, actor: Membership | None, why: str) -> None:
+    if task.status in OPEN_STATUSES:
+        return
+    task.status = TaskStatus.OPEN
+    task.resolved_at = None
+    record_event(task, "reopened", actor, why=why)
+
+
+def correct_categories(task: Task, actor: Membership, category_ids: list[int]) -> None:
+    """A person's choice replaces the rules' and is kept as `manual` (for learning)."""
+    ids = list(dict.fromkeys(int(i) for i in category_ids))
+    known = set(db.session.scalars(
+        select(Category.id).where(Category.tenant_id == task.tenant_id, Category.id.in_(ids))
+    ))
+    if set(ids) - known:
+        raise AccountError("Choose from your categories.", field="category_ids")
+    response = task.response
+    before = sorted(link.category_id for link in response.categories)
+    response.categories = [
+        ResponseCategory(tenant_id=task.tenant_id, category_id=category_id, source=CategorySource.MANUAL)
+        for category_id in ids
+    ]
+    record_event(task, "categories", actor, before=before, after=sorted(ids))
+
+
+def override_needs(task: Task, actor: Membership, needs_reply: bool, needs_action: bool) -> None:
+    response = task.response
+    if (response.needs_reply, response.needs_action) == (needs_reply, needs_action):
+        return
+    record_event(task, "needs", actor, before=[response.needs_reply, response.needs_action],
+                 after=[needs_reply, needs_action])
+    response.needs_reply, response.needs_action = needs_reply, needs_action

@@ -5,7 +5,7 @@ from saas.extensions import db
 from tenants.services import AccountError
 
 
-def apply_change(change, success_message: str, back_to: str):
+def apply_change(change, success_message: str, back_to: str, **url_values):
     """Run change(); commit and say so, or explain why not; then go back to `back_to`.
 
     A LookupError from the service means the id is not this tenant's: 404."""
@@ -20,4 +20,4 @@ def apply_change(change, success_message: str, back_to: str):
     else:
         db.session.commit()
         flash(success_message, "success")
-    return redirect(url_for(back_to))
+    return redirect(url_for(back_to, **url_values))

@@ -172,3 +172,40 @@ class CategoryForm(FlaskForm):
         description="Comma-separated. End a word with * to match its beginning: deliver* matches delivered, delivery.",
     )
     assignee_ids = SelectMultipleField("Handled by (in turn)", coerce=int)
+
+
+class NoteForm(FlaskForm):
+    text = TextAreaField("Internal note", validators=[DataRequired(), Length(max=5000)])
+
+
+class ReassignForm(FlaskForm):
+    assignee_id = SelectField("Assign to", coerce=int)
+
+
+class CorrectionForm(FlaskForm):
+    category_ids = SelectMultipleField("Categories", coerce=int, widget=ListWidget(prefix_label=False),
+                                       option_widget=CheckboxInput())
+    needs_reply = BooleanField("Needs a reply")
+    needs_action = BooleanField("Needs an action")
+
+
+class ResolveForm(FlaskForm):
+    note = TextAreaField("What was done", validators=[DataRequired(), Length(max=5000)])
+    root_cause = SelectField("Root cause")
+
+
+class DismissForm(FlaskForm):
+    reason = SelectField("Why it needs no work")
+
+
+class InboxFilterForm(Form):
+    touchpoint = SelectField("Touchpoint", coerce=int, default=0)
+    category = SelectField("Category", coerce=int, default=0)
+    band = SelectField("Score", default="", choices=options([
+        ("", "All scores"), ("detractor", "Detractors / low"), ("passive", "Passives / middle"),
+        ("promoter", "Promoters / high")]))
+    status = SelectField("Status", default="", choices=options([
+        ("", "Any status"), ("open", "Open"), ("in_progress", "In progress"), ("resolved", "Resolved"),
+        ("dismissed", "Dismissed")]))
+    period = SelectField("Created", default="", choices=options([
+        ("", "Any time"), ("7d", "Last 7 days"), ("30d", "Last 30 days"), ("90d", "Last 90 days")]))

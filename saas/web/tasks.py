@@ -1,34 +1,139 @@
-"""Tasks: the open ones by deadline, and the task page the assignment email links to."""
-from flask import Blueprint, abort, render_template
+"""Tasks: the inbox (mine, all, unassigned, overdue, resolved) and the task page with
+everything staff do on it. Staff may do all of it; the views only parse and call services."""
+from flask import Blueprint, abort, render_template, request
 
 from saas.feedback import tasks
-from saas.feedback.pipeline import local_time
+from saas.feedback.metrics import Band
+from saas.feedback.models import TaskStatus
+from saas.feedback.pipeline import ensure_categories, local_time
 from saas.timeutil import as_utc, utcnow
+from saas.web.actions import apply_change
 from saas.web.context import current_membership, tenant_route
+from saas.web.forms import (
+    CorrectionForm, DismissForm, InboxFilterForm, NoteForm, ReassignForm, ResolveForm, options,
+)
+from tenants import services as team_services
+from tenants import touchpoints
 from tenants.models import Role
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
 
+def _local(moment):
+    return local_time(moment, current_membership().tenant)
+
+
 @bp.route("/")
 @tenant_route(Role.STAFF)
 def index():
-    membership = current_membership()
+    me = current_membership()
+    view = request.args.get("view", "mine")
+    if view not in tasks.VIEWS:
+        view = "mine"
+    form = InboxFilterForm(request.args)
+    form.touchpoint.choices = options([(0, "All touchpoints")] + [(tp.id, tp.name) for tp in touchpoints.touchpoints(me.tenant)])
+    form.category.choices = options([(0, "All categories")] + [(c.id, c.name) for c in ensure_categories(me.tenant)])
+    chosen = tasks.InboxFilter(view=view)
+    if form.validate():
+        chosen = tasks.InboxFilter(
+            view=view, touchpoint_id=form.touchpoint.data or None, category_id=form.category.data or None,
+            band=Band(form.band.data) if form.band.data else None,
+            status=TaskStatus(form.status.data) if form.status.data else None, period=form.period.data or None,
+        )
+    pagination = tasks.inbox(me, chosen, request.args.get("page", 1, type=int))
+    query_args = {k: v for k, v in request.args.items() if k not in ("page", "view")}
     return render_template(
-        "tasks/index.html", tasks=tasks.open_tasks(membership.tenant_id), now=utcnow(), as_utc=as_utc,
-        local_time=lambda moment: local_time(moment, membership.tenant),
+        "tasks/index.html", pagination=pagination, counts=tasks.view_counts(me), view=view, form=form,
+        query_args=query_args, now=utcnow(), as_utc=as_utc, local_time=_local,
     )
+
+
+def _task_or_404(task_id):
+    try:
+        return tasks.get_task(current_membership().tenant_id, task_id)
+    except LookupError:
+        abort(404)
+
+
+def _forms(task, **submitted):
+    me = current_membership()
+    team = team_services.team_members(me.tenant)
+    reassign = submitted.get("reassign") or ReassignForm(assignee_id=task.assignee_id or 0)
+    reassign.assignee_id.choices = options((m.id, m.user.name or m.user.email) for m in team)
+    correction = submitted.get("correction") or CorrectionForm(
+        category_ids=[link.category_id for link in task.response.categories],
+        needs_reply=task.response.needs_reply, needs_action=task.response.needs_action,
+    )
+    correction.category_ids.choices = options((c.id, c.name) for c in ensure_categories(me.tenant))
+    resolve = submitted.get("resolve") or ResolveForm()
+    resolve.root_cause.choices = options((cause, cause) for cause in tasks.ROOT_CAUSES)
+    dismiss = submitted.get("dismiss") or DismissForm()
+    dismiss.reason.choices = options(tasks.DISMISS_REASONS.items())
+    return {"reassign": reassign, "correction": correction, "resolve": resolve, "dismiss": dismiss,
+            "note": submitted.get("note") or NoteForm()}
 
 
 @bp.route("/<int:task_id>")
 @tenant_route(Role.STAFF)
 def show(task_id):
-    membership = current_membership()
-    try:
-        task = tasks.get_task(membership.tenant_id, task_id)
-    except LookupError:
-        abort(404)
+    return _page(_task_or_404(task_id))
+
+
+def _page(task, status=200, **submitted):
     return render_template(
         "tasks/show.html", task=task, response=task.response, overdue=as_utc(task.due_at) < utcnow(),
-        local_time=lambda moment: local_time(moment, membership.tenant),
-    )
+        local_time=_local, forms=_forms(task, **submitted), open=task.status in (TaskStatus.OPEN, TaskStatus.IN_PROGRESS),
+        members={m.id: m for m in team_services.team_members(current_membership().tenant)},
+    ), status
+
+
+def _act(task_id, name, form_class, change, message):
+    """Validate the named form, apply the change to the task, or show the page with errors."""
+    task = _task_or_404(task_id)
+    form = _forms(task, **{name: form_class()})[name] if form_class else None
+    if form is not None and not form.validate_on_submit():
+        return _page(task, 422, **{name: form})
+    return apply_change(lambda: change(task, current_membership(), form), message, "tasks.show", task_id=task_id)
+
+
+@bp.route("/<int:task_id>/start", methods=["POST"])
+@tenant_route(Role.STAFF)
+def start(task_id):
+    return _act(task_id, None, None, lambda task, me, _: tasks.start_work(task, me), "Work started.")
+
+
+@bp.route("/<int:task_id>/note", methods=["POST"])
+@tenant_route(Role.STAFF)
+def note(task_id):
+    return _act(task_id, "note", NoteForm, lambda task, me, form: tasks.add_note(task, me, form.text.data), "Note added.")
+
+
+@bp.route("/<int:task_id>/reassign", methods=["POST"])
+@tenant_route(Role.STAFF)
+def reassign(task_id):
+    return _act(task_id, "reassign", ReassignForm,
+                lambda task, me, form: tasks.reassign(task, me, form.assignee_id.data), "Reassigned; they have been told.")
+
+
+@bp.route("/<int:task_id>/correct", methods=["POST"])
+@tenant_route(Role.STAFF)
+def correct(task_id):
+    def change(task, me, form):
+        tasks.correct_categories(task, me, form.category_ids.data or [])
+        tasks.override_needs(task, me, form.needs_reply.data, form.needs_action.data)
+
+    return _act(task_id, "correction", CorrectionForm, change, "Corrected. Your choice is kept for learning.")
+
+
+@bp.route("/<int:task_id>/resolve", methods=["POST"])
+@tenant_route(Role.STAFF)
+def resolve(task_id):
+    return _act(task_id, "resolve", ResolveForm,
+                lambda task, me, form: tasks.resolve(task, me, form.note.data, form.root_cause.data), "Resolved.")
+
+
+@bp.route("/<int:task_id>/dismiss", methods=["POST"])
+@tenant_route(Role.STAFF)
+def dismiss(task_id):
+    return _act(task_id, "dismiss", DismissForm,
+                lambda task, me, form: tasks.dismiss(task, me, form.reason.data), "Dismissed.")
