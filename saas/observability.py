@@ -34,20 +34,44 @@ def tag_tenant(tenant) -> None:
 
 
 def scrub_event(event: dict, hint=None) -> dict:
-    """Drop personal data (customer emails, comments, names, credentials) anywhere in the event."""
+    """Drop personal data (customer emails, comments, names, credentials) anywhere in the event.
+    A value seen under a sensitive key (the form's comment) is also cut out wherever else it
+    appears: in an exception message, in a local variable of another name."""
     event.pop("user", None)
-    return _scrub(event)
+    return _scrub(event, secrets=_variants(_sensitive_values(event)))
 
 
-def _scrub(value, key: str | None = None):
+def _sensitive_values(value, sensitive: bool = False) -> set[str]:
+    if isinstance(value, dict):
+        return set().union(*(_sensitive_values(v, sensitive or (isinstance(k, str) and k.lower() in SENSITIVE_KEYS))
+                             for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return set().union(*(_sensitive_values(item, sensitive) for item in value))
+    return {value} if sensitive and isinstance(value, str) else set()
+
+
+def _variants(values: set[str]) -> list[str]:
+    """Each value as it may appear in the event: raw, repr()'d (frame variables), unquoted."""
+    found = set()
+    for value in values:
+        if len(value) > 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]  # already a repr (a frame variable)
+        found.update({value, repr(value)[1:-1]})
+    found = {v for v in found if len(v.strip()) >= 4 and v not in (FILTERED, "None", "True", "False") and not v.isdigit()}
+    return sorted(found, key=len, reverse=True)
+
+
+def _scrub(value, key: str | None = None, secrets: list[str] = ()):
     if key is not None and key.lower() in SENSITIVE_KEYS:
         return FILTERED
     if isinstance(value, dict):
-        return {k: _scrub(v, k if isinstance(k, str) else None) for k, v in value.items()}
+        return {k: _scrub(v, k if isinstance(k, str) else None, secrets) for k, v in value.items()}
     if isinstance(value, list):
-        return [_scrub(item) for item in value]
+        return [_scrub(item, secrets=secrets) for item in value]
     if isinstance(value, tuple):
-        return tuple(_scrub(item) for item in value)
+        return tuple(_scrub(item, secrets=secrets) for item in value)
     if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, FILTERED)
         return EMAIL_PATTERN.sub(FILTERED, value)
     return value
