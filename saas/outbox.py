@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import DateTime, Enum, ForeignKey, Integer, String, Text, or_, select, update
+from sqlalchemy import JSON, DateTime, Enum, ForeignKey, Integer, String, Text, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.extensions import db
@@ -38,6 +38,11 @@ class Message(db.Model):
     subject: Mapped[str] = mapped_column(String(255))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
+    # Customer emails go out in the business's name, answers go to its own mailbox, and
+    # they carry List-Unsubscribe headers.
+    sender_name: Mapped[str | None] = mapped_column(String(120))
+    reply_to: Mapped[str | None] = mapped_column(String(254))
+    headers: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[MessageStatus] = mapped_column(
         Enum(MessageStatus, name="message_status", values_callable=lambda e: [m.value for m in e],
              native_enum=False, length=20),
@@ -85,11 +90,17 @@ def queue_email(
     *,
     locale: str = "en",
     tenant_id: int | None = None,
+    sender_name: str | None = None,
+    reply_to: str | None = None,
+    headers: dict | None = None,
     **context,
 ) -> Message:
     subject, text, html = render_email(template, locale, **context)
     message = Message(
         tenant_id=tenant_id,
+        sender_name=sender_name,
+        reply_to=reply_to,
+        headers=headers or {},
         kind=kind,
         recipient=recipient,
         locale=locale,

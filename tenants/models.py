@@ -56,6 +56,8 @@ class Tenant(db.Model):
     review_url: Mapped[str | None] = mapped_column(String(500))
     # A customer left without an answer for more than a day is a customer lost.
     sla_hours: Mapped[int] = mapped_column(Integer, default=24)
+    # Where customers' answers to our emails go (the business's own mailbox).
+    reply_to: Mapped[str | None] = mapped_column(String(254))
     onboarded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

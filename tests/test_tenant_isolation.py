@@ -302,6 +302,7 @@ TOKEN_ARGUMENTS = {
     "token": secrets.token_urlsafe(32),
     "key": secrets.token_urlsafe(18),
     "kind": "png",
+    "verdict": "no",
     "filename": "no-such-file.css",
 }
 
@@ -414,6 +415,7 @@ NOT_TENANT_PAGES = {
     "account.settings", "account.change_password", "account.change_email", "account.confirm_email_change",
     "team.accept_invitation", "team.switch_tenant",
     "survey.show", "survey.submit", "survey.answer", "survey.thanks", "survey.theme", "survey.qr_code",
+    "customers.unsubscribe", "customers.answer",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formataddr, make_msgid, parseaddr
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -19,12 +19,18 @@ log = logging.getLogger(__name__)
 
 def build_email(message: Message, sender: str) -> EmailMessage:
     email = EmailMessage()
+    if message.sender_name:  # in the business's name, from our address (so it is delivered)
+        sender = formataddr((message.sender_name, parseaddr(sender)[1]))
     email["From"] = sender
+    if message.reply_to:
+        email["Reply-To"] = message.reply_to
     email["To"] = message.recipient
     email["Subject"] = message.subject
     domain = sender.rsplit("@", 1)[-1].strip("> ") or "loopline.local"
     email["Message-ID"] = make_msgid(idstring=f"m{message.id}", domain=domain)
     email["Content-Language"] = message.locale
+    for name, value in (message.headers or {}).items():
+        email[name] = value
     email.set_content(message.body_text)
     email.add_alternative(message.body_html, subtype="html")
     return email

@@ -132,6 +132,8 @@ class Task(TenantScoped, db.Model):
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolution_note: Mapped[str | None] = mapped_column(Text)
+    # The customer's answer to "Did this solve it?" (the recovery rate): True, False or not yet.
+    customer_solved: Mapped[bool | None] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     response: Mapped[Response] = relationship(back_populates="task")
@@ -150,3 +152,14 @@ class TaskEvent(TenantScoped, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     task: Mapped[Task] = relationship(back_populates="events")
+
+
+class Unsubscribe(TenantScoped, db.Model):
+    """A customer address that asked for no more messages from this business: honoured forever,
+    whatever the consent on later responses."""
+
+    __table_args__ = (UniqueConstraint("tenant_id", "email", name="uq_unsubscribe_tenant_email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

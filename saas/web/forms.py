@@ -192,6 +192,11 @@ class CorrectionForm(FlaskForm):
 class ResolveForm(FlaskForm):
     note = TextAreaField("What was done", validators=[DataRequired(), Length(max=5000)])
     root_cause = SelectField("Root cause")
+    tell_customer = BooleanField("Tell the customer what we did (with “Did this solve it?”)")
+
+
+class ReplyForm(FlaskForm):
+    text = TextAreaField("Your reply to the customer", validators=[DataRequired(), Length(max=5000)])
 
 
 class DismissForm(FlaskForm):

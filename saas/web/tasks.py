@@ -2,7 +2,7 @@
 everything staff do on it. Staff may do all of it; the views only parse and call services."""
 from flask import Blueprint, abort, render_template, request
 
-from saas.feedback import tasks
+from saas.feedback import customers, tasks
 from saas.feedback.metrics import Band
 from saas.feedback.models import TaskStatus
 from saas.feedback.pipeline import ensure_categories, local_time
@@ -10,7 +10,7 @@ from saas.timeutil import as_utc, utcnow
 from saas.web.actions import apply_change
 from saas.web.context import current_membership, tenant_route
 from saas.web.forms import (
-    CorrectionForm, DismissForm, InboxFilterForm, NoteForm, ReassignForm, ResolveForm, options,
+    CorrectionForm, DismissForm, InboxFilterForm, NoteForm, ReassignForm, ReplyForm, ResolveForm, options,
 )
 from tenants import services as team_services
 from tenants import touchpoints
@@ -69,8 +69,13 @@ def _forms(task, **submitted):
     resolve.root_cause.choices = options((cause, cause) for cause in tasks.ROOT_CAUSES)
     dismiss = submitted.get("dismiss") or DismissForm()
     dismiss.reason.choices = options(tasks.DISMISS_REASONS.items())
+    reply = submitted.get("reply") or ReplyForm()
+    replies = customers.saved_replies(task.response.locale)
+    chosen = request.args.get("saved", type=int)
+    if not reply.is_submitted() and chosen is not None and 0 <= chosen < len(replies):
+        reply.text.data = replies[chosen][1]
     return {"reassign": reassign, "correction": correction, "resolve": resolve, "dismiss": dismiss,
-            "note": submitted.get("note") or NoteForm()}
+            "note": submitted.get("note") or NoteForm(), "reply": reply, "saved_replies": replies}
 
 
 @bp.route("/<int:task_id>")
@@ -83,6 +88,7 @@ def _page(task, status=200, **submitted):
     return render_template(
         "tasks/show.html", task=task, response=task.response, overdue=as_utc(task.due_at) < utcnow(),
         local_time=_local, forms=_forms(task, **submitted), open=task.status in (TaskStatus.OPEN, TaskStatus.IN_PROGRESS),
+        cannot_contact=customers.why_not_contactable(task.response),
         members={m.id: m for m in team_services.team_members(current_membership().tenant)},
     ), status
 
@@ -128,8 +134,19 @@ def correct(task_id):
 @bp.route("/<int:task_id>/resolve", methods=["POST"])
 @tenant_route(Role.STAFF)
 def resolve(task_id):
-    return _act(task_id, "resolve", ResolveForm,
-                lambda task, me, form: tasks.resolve(task, me, form.note.data, form.root_cause.data), "Resolved.")
+    def change(task, me, form):
+        tasks.resolve(task, me, form.note.data, form.root_cause.data)
+        if form.tell_customer.data:
+            customers.tell_resolution(task, me)
+
+    return _act(task_id, "resolve", ResolveForm, change, "Resolved.")
+
+
+@bp.route("/<int:task_id>/reply", methods=["POST"])
+@tenant_route(Role.STAFF)
+def reply(task_id):
+    return _act(task_id, "reply", ReplyForm, lambda task, me, form: customers.reply(task, me, form.text.data),
+                "Your reply is on its way to the customer.")
 
 
 @bp.route("/<int:task_id>/dismiss", methods=["POST"])

@@ -1,0 +1,152 @@
+"""Messages to customers: a reply from a task, "here is what we did" on resolving it, the
+customer's answer to "Did this solve it?", and unsubscribing.
+
+Only to customers who ticked "you may contact me" and never unsubscribed from this
+business; in their survey language; in the business's name, answers going to its own
+mailbox; every one with a one-click unsubscribe link and List-Unsubscribe headers."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from saas.extensions import db
+from saas.feedback.models import Response, Task, Unsubscribe
+from saas.feedback.pipeline import notify_assignee, record_event
+from saas.feedback.tasks import reopen
+from saas.outbox import Message, queue_email
+from saas.sql import insert
+from saas.timeutil import utcnow
+from saas.urls import absolute_url
+from tenants import tokens
+from tenants.models import Membership, Role, Tenant
+from tenants.scoping import tenant_scope, unscoped
+from tenants.services import AccountError
+
+MAX_REPLY = 5000
+ANSWER_MAX_AGE = 90 * 24 * 3600
+SAVED_REPLIES = {
+    "en": [
+        ("Apology", "We are sorry about this, and thank you for telling us. We are looking into it now."),
+        ("Fixed", "Thank you for telling us. We have fixed it, and it should not happen again."),
+        ("Question", "Thank you for your question. Here is the answer: "),
+    ],
+    "ru": [
+        ("Извинение", "Нам очень жаль, спасибо, что рассказали. Мы уже разбираемся."),
+        ("Исправлено", "Спасибо, что рассказали. Мы всё исправили, больше такого не повторится."),
+        ("Вопрос", "Спасибо за вопрос. Отвечаем: "),
+    ],
+    "uk": [
+        ("Вибачення", "Нам дуже шкода, дякуємо, що розповіли. Ми вже розбираємося."),
+        ("Виправлено", "Дякуємо, що розповіли. Ми все виправили, більше такого не станеться."),
+        ("Питання", "Дякуємо за питання. Відповідаємо: "),
+    ],
+}
+
+
+def saved_replies(locale: str) -> list[tuple[str, str]]:
+    return SAVED_REPLIES.get(locale, SAVED_REPLIES["en"])
+
+
+def is_unsubscribed(tenant_id: int, email: str) -> bool:
+    return db.session.scalar(
+        select(Unsubscribe.id).where(Unsubscribe.tenant_id == tenant_id, Unsubscribe.email == email.lower())
+    ) is not None
+
+
+def why_not_contactable(response: Response) -> str | None:
+    """None when the customer may be written to; otherwise the reason, for the task page."""
+    if not response.consent or not response.contact_email:
+        return "The customer did not leave an email with permission to contact them."
+    if is_unsubscribed(response.tenant_id, response.contact_email):
+        return "The customer unsubscribed from this business's messages."
+    return None
+
+
+def _send_to_customer(task: Task, kind: str, template: str, **context) -> Message:
+    response = task.response
+    reason = why_not_contactable(response)
+    if reason:
+        raise AccountError(reason)
+    tenant = response.touchpoint.tenant
+    email = response.contact_email
+    unsubscribe = absolute_url("customers.unsubscribe", token=tokens.sign("unsubscribe", [tenant.id, email]))
+    return queue_email(
+        kind, email, template, locale=response.locale, tenant_id=tenant.id,
+        sender_name=tenant.name, reply_to=tenant.reply_to or _first_owner_email(tenant),
+        headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+        tenant=tenant, response=response, unsubscribe=unsubscribe, **context,
+    )
+
+
+def _first_owner_email(tenant: Tenant) -> str | None:
+    owner = db.session.scalar(
+        select(Membership).where(Membership.tenant_id == tenant.id, Membership.role == Role.OWNER).order_by(Membership.id)
+    )
+    return owner.user.email if owner else None
+
+
+def reply(task: Task, actor: Membership, text: str) -> Message:
+    text = (text or "").strip()
+    if not text:
+        raise AccountError("Write your reply.", field="text")
+    if len(text) > MAX_REPLY:
+        raise AccountError(f"Keep it under {MAX_REPLY} characters.", field="text")
+    message = _send_to_customer(task, "customer_reply", "customer_reply", text=text, author=actor.user)
+    if task.first_reply_at is None:
+        task.first_reply_at = utcnow()
+    record_event(task, "replied", actor, text=text)
+    return message
+
+
+def tell_resolution(task: Task, actor: Membership) -> Message:
+    """"You told us …; here is what we did …", with a one-click "Did this solve it?"."""
+    answer = tokens.sign("solved", task.id)
+    message = _send_to_customer(
+        task, "resolution", "resolution", note=task.resolution_note,
+        yes=absolute_url("customers.answer", token=answer, verdict="yes"),
+        no=absolute_url("customers.answer", token=answer, verdict="no"),
+    )
+    if task.first_reply_at is None:
+        task.first_reply_at = utcnow()
+    record_event(task, "told_customer", actor)
+    return message
+
+
+def record_verdict(token: str, solved: bool) -> tuple[Tenant, str]:
+    """The customer's one click. "No" reopens the task and tells the assignee. Returns the
+    business and the customer's language, for the thank-you page."""
+    task_id = tokens.unsign("solved", token, ANSWER_MAX_AGE)
+    with unscoped():
+        task = db.session.get(Task, task_id) if isinstance(task_id, int) else None
+    if task is None:
+        raise tokens.InvalidToken("no such task")
+    with tenant_scope(task.tenant_id):
+        if task.customer_solved is not solved:
+            task.customer_solved = solved
+            record_event(task, "customer_said", solved=solved)
+            if not solved:
+                reopen(task, None, "The customer said it did not solve the problem.")
+                if task.assignee is not None:
+                    notify_assignee(task, [link.category for link in task.response.categories])
+        return task.response.touchpoint.tenant, task.response.locale
+
+
+def unsubscribe_target(token: str) -> tuple[Tenant, str]:
+    """The business and the address an unsubscribe link is for (links never expire)."""
+    payload = tokens.unsign("unsubscribe", token, max_age=10 * 365 * 24 * 3600)
+    if not (isinstance(payload, list) and len(payload) == 2):
+        raise tokens.InvalidToken("bad payload")
+    tenant_id, email = payload
+    tenant = db.session.get(Tenant, tenant_id)
+    if tenant is None:
+        raise tokens.InvalidToken("no such business")
+    return tenant, email
+
+
+def unsubscribe(token: str) -> tuple[Tenant, str]:
+    tenant, email = unsubscribe_target(token)
+    tenant_id = tenant.id
+    db.session.execute(
+        insert(Unsubscribe).values(tenant_id=tenant_id, email=email.lower(), created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=[Unsubscribe.tenant_id, Unsubscribe.email])
+    )
+    return tenant, email

@@ -1,0 +1,35 @@
+"""Public pages for customers reached by email: unsubscribe, and "Did this solve it?"."""
+from flask import Blueprint, g, render_template, request
+
+from saas.extensions import csrf, db
+from saas.feedback import customers
+from tenants.tokens import InvalidToken
+
+bp = Blueprint("customers", __name__)
+
+
+@bp.route("/u/<token>", methods=["GET", "POST"])
+@csrf.exempt  # RFC 8058 one-click: mail clients POST here, with no session of ours
+def unsubscribe(token):
+    """GET shows one button (link scanners only GET); POST unsubscribes, as mail clients do."""
+    done = request.method == "POST"
+    try:
+        tenant, email = customers.unsubscribe(token) if done else customers.unsubscribe_target(token)
+    except InvalidToken:
+        db.session.rollback()
+        return render_template("customers/invalid.html"), 404
+    db.session.commit()
+    g.survey_locale = tenant.locale
+    return render_template("customers/unsubscribe.html", tenant=tenant, email=email, done=done)
+
+
+@bp.route("/f/<token>/<any(yes, no):verdict>")
+def answer(token, verdict):
+    try:
+        tenant, locale = customers.record_verdict(token, solved=verdict == "yes")
+    except InvalidToken:
+        db.session.rollback()
+        return render_template("customers/invalid.html"), 404
+    db.session.commit()
+    g.survey_locale = locale
+    return render_template("customers/answer.html", tenant=tenant, solved=verdict == "yes")

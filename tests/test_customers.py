@@ -1,0 +1,104 @@
+"""Closing the loop with the customer: replies, "here is what we did" with "Did this solve
+it?", and unsubscribing, always with consent and in the customer's language."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from saas.extensions import db
+from saas.feedback.models import Response, Task, TaskEvent, TaskStatus, Unsubscribe
+from saas.feedback.pipeline import process_response
+from saas.feedback.surveys import Answer, new_submission_key, record_response
+from saas.outbox import Message
+from tenants.models import Touchpoint
+from tenants.scoping import unscoped
+from tests.conftest import link_in, path_of, post_form
+from tests.test_pipeline import build_business, rows
+from tests.test_tasks import staff_client
+from worker.mail import build_email
+
+COMPLAINT = "Курьер бросил посылку через забор <script>alert(1)</script>"
+
+
+def complaint_with_contact(app, business, email="klient@example.com", consent=True):
+    with app.app_context(), unscoped():
+        touchpoint = db.session.scalar(sa.select(Touchpoint).where(Touchpoint.token == business["touchpoint"]))
+        response_id, _ = record_response(touchpoint, Answer(
+            score=1, submission_key=new_submission_key(), comment=COMPLAINT, contact_email=email if consent else None,
+            consent=consent, locale="ru",
+        ))
+        db.session.commit()
+        task = process_response(response_id)
+        db.session.commit()
+        return task.id
+
+
+def test_reply_goes_to_a_consenting_customer_in_their_language(app):
+    business = build_business(app)
+    task_id = complaint_with_contact(app, business)
+    dina = staff_client(app)
+    page = dina.get(f"/tasks/{task_id}?saved=0").get_data(as_text=True)
+    assert "Нам очень жаль" in page  # the saved reply in the customer's language, prefilled
+    post_form(dina, f"/tasks/{task_id}/reply", {"text": "Простите! <b>Курьера</b> заменили."}, page=f"/tasks/{task_id}")
+    [message] = rows(app, Message, kind="customer_reply")
+    assert (message.recipient, message.locale, message.sender_name) == ("klient@example.com", "ru", "Кав'ярня Зерно")
+    assert message.reply_to == "owner@zerno.example"
+    assert message.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "Простите! <b>Курьера</b> заменили." in message.body_text
+    assert "&lt;b&gt;Курьера&lt;/b&gt;" in message.body_html and "&lt;script&gt;" in message.body_html
+    email = build_email(message, "Loopline <no-reply@loopline.local>")
+    assert email["From"] == "Кав'ярня Зерно <no-reply@loopline.local>" and email["Reply-To"] == "owner@zerno.example"
+    assert email["List-Unsubscribe"].startswith("<http://localhost/u/")
+    [task] = rows(app, Task)
+    assert task.first_reply_at is not None
+    assert rows(app, TaskEvent)[-1].kind == "replied"
+
+
+def test_no_reply_without_consent(app):
+    business = build_business(app)
+    task_id = complaint_with_contact(app, business, consent=False)
+    dina = staff_client(app)
+    assert "did not leave an email" in dina.get(f"/tasks/{task_id}").get_data(as_text=True)
+    refused = post_form(dina, f"/tasks/{task_id}/reply", {"text": "Hello"}, page=f"/tasks/{task_id}")
+    assert "did not leave an email" in dina.get(refused.headers["Location"]).get_data(as_text=True)
+    assert rows(app, Message, kind="customer_reply") == []
+    assert rows(app, Task)[0].first_reply_at is None
+
+
+def test_resolve_and_tell_then_the_customer_says_no(app):
+    business = build_business(app)
+    task_id = complaint_with_contact(app, business)
+    dina = staff_client(app)
+    post_form(dina, f"/tasks/{task_id}/resolve", {"note": "Сменили курьерскую службу", "root_cause": "Supplier",
+                                                   "tell_customer": "y"}, page=f"/tasks/{task_id}")
+    [message] = rows(app, Message, kind="resolution")
+    assert "Сменили курьерскую службу" in message.body_text and "Курьер бросил посылку" in message.body_text
+    no = path_of(link_in(message.body_text, "/no"))
+    customer = app.test_client()
+    page = customer.get(no)
+    assert page.status_code == 200 and '<html lang="ru">' in page.get_data(as_text=True)
+    [task] = rows(app, Task)
+    assert task.status == TaskStatus.OPEN and task.customer_solved is False
+    assert [m.recipient for m in rows(app, Message, kind="assignment")] == ["dina@zerno.example"] * 2
+    customer.get(path_of(link_in(message.body_text, "/yes")))
+    assert rows(app, Task)[0].customer_solved is True
+    assert app.test_client().get("/f/forged-token/yes").status_code == 404
+
+
+def test_unsubscribe_is_honoured_forever(app):
+    business = build_business(app)
+    task_id = complaint_with_contact(app, business)
+    dina = staff_client(app)
+    post_form(dina, f"/tasks/{task_id}/reply", {"text": "Sorry!"}, page=f"/tasks/{task_id}")
+    [message] = rows(app, Message, kind="customer_reply")
+    link = path_of(link_in(message.body_text, "/u/"))
+    customer = app.test_client()
+    assert "Відписатися" in customer.get(link).get_data(as_text=True)  # the business speaks Ukrainian
+    assert rows(app, Unsubscribe) == []  # looking is not unsubscribing (link scanners only GET)
+    assert customer.post(link, data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    assert customer.post(link).status_code == 200  # twice is fine
+    assert [u.email for u in rows(app, Unsubscribe)] == ["klient@example.com"]
+    later = complaint_with_contact(app, business)  # consent again, on a new response
+    refused = post_form(dina, f"/tasks/{later}/reply", {"text": "Hello again"}, page=f"/tasks/{later}")
+    assert "unsubscribed" in dina.get(refused.headers["Location"]).get_data(as_text=True)
+    assert len(rows(app, Message, kind="customer_reply")) == 1
+    assert app.test_client().post("/u/forged").status_code == 404
