@@ -11,7 +11,7 @@ from saas.extensions import db
 from saas.feedback import metrics
 from saas.timeutil import utcnow
 from tenants.models import LOCALES, Membership, Tenant, Touchpoint, TouchpointKind
-from tenants.services import AccountError
+from tenants.services import AccountError, normalise_email
 
 HIDDEN_FIELD_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,29}$")
 RESERVED_PARAMETERS = {"score", "lang", "c", "comment", "email", "consent", "submission_key", "website"}
@@ -162,7 +162,7 @@ def finish_onboarding(tenant: Tenant) -> None:
 
 def update_survey_settings(
     tenant: Tenant, metric: str, question: str, brand_color: str, review_url: str, locale: str,
-    sla_hours: int | None = None,
+    sla_hours: int | None = None, reply_to: str | None = None,
 ) -> Tenant:
     if sla_hours is not None and not 1 <= sla_hours <= 168:
         raise AccountError("Answer within 1 to 168 hours.", field="sla_hours")
@@ -183,6 +183,8 @@ def update_survey_settings(
     tenant.locale = locale
     if sla_hours is not None:
         tenant.sla_hours = sla_hours
+    if reply_to is not None:
+        tenant.reply_to = normalise_email(reply_to) if reply_to.strip() else None
     return tenant
 
 

@@ -102,3 +102,17 @@ def test_unsubscribe_is_honoured_forever(app):
     assert "unsubscribed" in dina.get(refused.headers["Location"]).get_data(as_text=True)
     assert len(rows(app, Message, kind="customer_reply")) == 1
     assert app.test_client().post("/u/forged").status_code == 404
+
+
+def test_the_business_chooses_where_answers_go(app):
+    business = build_business(app)
+    owner = staff_client(app, "owner@zerno.example")
+    settings = {"metric": "nps", "question": "", "locale": "uk", "brand_color": "#123456", "sla_hours": "24",
+                "review_url": ""}
+    bad = post_form(owner, "/settings/survey", {**settings, "reply_to": "not an email"}, page="/settings/survey")
+    assert bad.status_code == 422
+    post_form(owner, "/settings/survey", {**settings, "reply_to": "Hello@Zerno.example"}, page="/settings/survey")
+    task_id = complaint_with_contact(app, business)
+    post_form(owner, f"/tasks/{task_id}/reply", {"text": "Sorry!"}, page=f"/tasks/{task_id}")
+    [message] = rows(app, Message, kind="customer_reply")
+    assert message.reply_to == "hello@zerno.example"

@@ -138,6 +138,10 @@ class SurveySettingsForm(FlaskForm):
         "Public review link (optional)", validators=[Length(max=500)],
         description="Shown on the thank-you page to your happiest customers only.",
     )
+    reply_to = EmailField(
+        "Customers' answers go to (optional)", validators=[Optional(), Email(), Length(max=254)],
+        description="Your mailbox for replies to the emails we send customers in your name. Empty: the first owner's.",
+    )
     sla_hours = IntegerField(
         "Answer customers within (hours)", default=24, validators=[InputRequired(), NumberRange(1, 168)],
         description="Each task's deadline. A customer left without an answer for more than a day is a customer lost.",

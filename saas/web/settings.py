@@ -20,7 +20,7 @@ def survey_settings_form(tenant) -> SurveySettingsForm:
         form.metric.data, form.locale.data = tenant.metric, tenant.locale
         form.question.data = touchpoints.question_for(tenant, tenant.locale)
         form.brand_color.data, form.review_url.data = tenant.brand_color, tenant.review_url or ""
-        form.sla_hours.data = tenant.sla_hours
+        form.sla_hours.data, form.reply_to.data = tenant.sla_hours, tenant.reply_to or ""
     return form
 
 
@@ -30,7 +30,7 @@ def save_survey_settings(tenant, form: SurveySettingsForm) -> bool:
     try:
         touchpoints.update_survey_settings(
             tenant, form.metric.data, form.question.data, form.brand_color.data, form.review_url.data,
-            form.locale.data, form.sla_hours.data,
+            form.locale.data, form.sla_hours.data, form.reply_to.data or "",
         )
     except AccountError as error:
         db.session.rollback()
