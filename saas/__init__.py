@@ -55,14 +55,14 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_web(app: Flask) -> None:
-    from saas.web import account, auth, categories, customers, errors, main, onboarding, responses, security, settings, survey, tasks, team, touchpoints
+    from saas.web import account, auth, categories, customers, errors, improvements, main, onboarding, responses, security, settings, survey, tasks, team, touchpoints
     from saas.web.context import install_request_context
 
     install_request_context(app)
     security.install(app)
     errors.install(app)
     for blueprint in (main.bp, auth.bp, account.bp, team.bp, survey.bp, touchpoints.bp, settings.bp, responses.bp, onboarding.bp,
-                      tasks.bp, categories.bp, customers.bp):
+                      tasks.bp, categories.bp, customers.bp, improvements.bp):
         app.register_blueprint(blueprint)
 
 

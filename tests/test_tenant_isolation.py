@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from saas.extensions import db
-from saas.feedback.models import Category, Task
+from saas.feedback.models import Category, Improvement, Task
 from saas.outbox import Message
 from saas.timeutil import utcnow
 from tenants.models import Invitation, Membership, Role, Tenant, Touchpoint, User
@@ -262,6 +262,12 @@ def build_tenant(app, spec) -> dict:
                                                    "submission_key": secrets.token_urlsafe(18)})
     assert submitted.status_code == 302
     with app.app_context(), unscoped():
+        first_category = db.session.scalar(sa.select(Category.id).where(Category.tenant_id == tenant_id).order_by(Category.id))
+    improvement = post_form(owner, "/improvements/", {"title": f"{spec['touchpoint']} is better",
+                                                      "body": "We fixed it.", "category_ids": [str(first_category)]},
+                            page="/improvements/")
+    assert improvement.status_code == 302, improvement.get_data(as_text=True)
+    with app.app_context(), unscoped():
         def ids(column, *where):
             return list(db.session.scalars(sa.select(column).where(*where).order_by(column)))
 
@@ -275,6 +281,7 @@ def build_tenant(app, spec) -> dict:
             "touchpoint_id": ids(Touchpoint.id, Touchpoint.tenant_id == tenant_id),
             "task_id": ids(Task.id, Task.tenant_id == tenant_id),
             "category_id": ids(Category.id, Category.tenant_id == tenant_id)[:3],
+            "improvement_id": ids(Improvement.id, Improvement.tenant_id == tenant_id),
         }
     counts = {name: len(values) for name, values in built.items() if name != "client"}
     assert counts["membership_id"] == 2 and counts["invitation_id"] == 2 and counts["task_id"] == 1, counts
@@ -295,7 +302,8 @@ def database_snapshot(app) -> dict:
 # Every converter argument any route takes. An id argument maps to the key under which
 # build_tenant() keeps the tenant's ids of that kind; a new route with a new argument
 # fails the walker until it is taught here where the other tenant's values come from.
-ID_ARGUMENTS = {"membership_id", "invitation_id", "tenant_id", "message_id", "touchpoint_id", "task_id", "category_id"}
+ID_ARGUMENTS = {"membership_id", "invitation_id", "tenant_id", "message_id", "touchpoint_id", "task_id", "category_id",
+                "improvement_id"}
 # Public links carry a secret rather than an id; the walker tries values that are not
 # anyone's secret (whoever holds a real one is meant to get in, whatever their tenant).
 TOKEN_ARGUMENTS = {
@@ -303,6 +311,7 @@ TOKEN_ARGUMENTS = {
     "key": secrets.token_urlsafe(18),
     "kind": "png",
     "verdict": "no",
+    "slug": "no-such-business",
     "filename": "no-such-file.css",
 }
 
@@ -415,7 +424,7 @@ NOT_TENANT_PAGES = {
     "account.settings", "account.change_password", "account.change_email", "account.confirm_email_change",
     "team.accept_invitation", "team.switch_tenant",
     "survey.show", "survey.submit", "survey.answer", "survey.thanks", "survey.theme", "survey.qr_code",
-    "customers.unsubscribe", "customers.answer",
+    "customers.unsubscribe", "customers.answer", "improvements.public",
 }
 
 

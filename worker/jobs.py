@@ -7,8 +7,9 @@ from flask import Flask, has_app_context
 
 from saas import outbox
 from saas.extensions import db
-from saas.feedback import pipeline, sweeps
-from tenants.scoping import unscoped
+from saas.feedback import improvements, pipeline, sweeps
+from saas.feedback.models import Improvement
+from tenants.scoping import tenant_scope, unscoped
 from worker import mail
 
 _app: Flask | None = None
@@ -84,3 +85,19 @@ def sweep_deadlines() -> dict:
         escalated = sweeps.send_escalations()
     db.session.commit()
     return {"reminded": reminded, "escalated": escalated}
+
+
+@in_app_context
+def send_improvement(tenant_id: int, improvement_id: int) -> int:
+    """Fan an improvement out in batches, a commit each: a re-run or a retry sends nothing twice."""
+    total = 0
+    with tenant_scope(tenant_id):
+        while True:
+            improvement = db.session.get(Improvement, improvement_id)
+            if improvement is None:
+                return total
+            sent = improvements.send_batch(improvement)
+            db.session.commit()
+            total += sent
+            if not sent:
+                return total

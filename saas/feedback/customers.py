@@ -66,14 +66,19 @@ def _send_to_customer(task: Task, kind: str, template: str, **context) -> Messag
     reason = why_not_contactable(response)
     if reason:
         raise AccountError(reason)
-    tenant = response.touchpoint.tenant
-    email = response.contact_email
+    return customer_email(response.touchpoint.tenant, response.contact_email, response.locale, kind, template,
+                          response=response, **context)
+
+
+def customer_email(tenant: Tenant, email: str, locale: str, kind: str, template: str, **context) -> Message:
+    """An email to a customer, in the business's name, with the unsubscribe link and headers.
+    Callers check consent and unsubscribes first."""
     unsubscribe = absolute_url("customers.unsubscribe", token=tokens.sign("unsubscribe", [tenant.id, email]))
     return queue_email(
-        kind, email, template, locale=response.locale, tenant_id=tenant.id,
+        kind, email, template, locale=locale, tenant_id=tenant.id,
         sender_name=tenant.name, reply_to=tenant.reply_to or _first_owner_email(tenant),
         headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
-        tenant=tenant, response=response, unsubscribe=unsubscribe, **context,
+        tenant=tenant, unsubscribe=unsubscribe, **context,
     )
 
 

@@ -163,3 +163,28 @@ class Unsubscribe(TenantScoped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Improvement(TenantScoped, db.Model):
+    """"You said, we did": what changed, told to every consenting customer who commented on it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    category_ids: Mapped[list] = mapped_column(JSON, default=list)
+    touchpoint_ids: Mapped[list] = mapped_column(JSON, default=list)  # empty: every touchpoint
+    since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # feedback from this date on
+    published: Mapped[bool] = mapped_column(Boolean, default=False)  # on the public changes page
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ImprovementDelivery(TenantScoped, db.Model):
+    """One per customer address an improvement was sent to: re-running the fan-out sends nothing twice."""
+
+    __table_args__ = (UniqueConstraint("improvement_id", "email", name="uq_improvement_delivery_email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    improvement_id: Mapped[int] = mapped_column(ForeignKey("improvement.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, EmailField, Form, HiddenField, IntegerField, PasswordField, SelectChoice, SelectField, SelectMultipleField,
+    BooleanField, DateField, EmailField, Form, HiddenField, IntegerField, PasswordField, SelectChoice, SelectField, SelectMultipleField,
     StringField, TextAreaField,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -218,3 +218,14 @@ class InboxFilterForm(Form):
         ("dismissed", "Dismissed")]))
     period = SelectField("Created", default="", choices=options([
         ("", "Any time"), ("7d", "Last 7 days"), ("30d", "Last 30 days"), ("90d", "Last 90 days")]))
+
+
+class ImprovementForm(FlaskForm):
+    title = StringField("What changed, in a line", validators=[DataRequired(), Length(max=200)])
+    body = TextAreaField("The story, for your customers", validators=[DataRequired(), Length(max=10_000)])
+    category_ids = SelectMultipleField("Tell those who commented on", coerce=int, widget=ListWidget(prefix_label=False),
+                                       option_widget=CheckboxInput())
+    touchpoint_ids = SelectMultipleField("Only at these touchpoints (none: all)", coerce=int,
+                                         widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    since = DateField("Only feedback since (optional)", validators=[Optional()])
+    published = BooleanField("Also show it on our public changes page")
