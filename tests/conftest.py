@@ -276,7 +276,7 @@ class Mailbox:
     def __init__(self, smtp: SmtpServer | None = None, folder: Path | None = None):
         self.smtp, self.folder = smtp, folder
 
-    def _bodies(self) -> list[tuple[str, str]]:
+    def bodies(self) -> list[tuple[str, str]]:
         if self.smtp:
             return [(m["email"]["To"], body_of(m["email"])) for m in self.smtp.messages]
         emails = [message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(self.folder.glob("*.eml"))]
@@ -285,11 +285,11 @@ class Mailbox:
     def link_for(self, recipient: str, path_fragment: str, timeout: float = 20) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            for to, body in reversed(self._bodies()):
+            for to, body in reversed(self.bodies()):
                 if to == recipient and path_fragment in body:
                     return link_in(body, path_fragment)
             time.sleep(0.2)
-        raise AssertionError(f"no email to {recipient} with {path_fragment}; got {self._bodies()}")
+        raise AssertionError(f"no email to {recipient} with {path_fragment}; got {self.bodies()}")
 
 
 def _start(command: list[str], env: dict) -> subprocess.Popen:

@@ -1,0 +1,96 @@
+"""The whole loop in a real browser, on the production set-up (gunicorn, PostgreSQL, Redis, an
+rq worker, SMTP): a customer complains in Russian and leaves a consented email; the assignee
+gets the email, opens the task, replies; resolves and tells the customer; the customer says
+it did not solve it (the task reopens, the assignee is told) and unsubscribes."""
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from saas.extensions import db
+from saas.feedback.models import Category, Task, TaskStatus
+from saas.feedback.pipeline import ensure_categories
+from saas.timeutil import utcnow
+from tenants.models import Membership, Role, Tenant, Touchpoint, User
+from tenants.scoping import tenant_scope, unscoped
+from tenants.touchpoints import create_touchpoint
+from tests.conftest import make_app
+
+pytestmark = pytest.mark.browser
+PASSWORD = "a long enough secret"
+
+
+def seed(database_url, tmp_path) -> str:
+    app = make_app(database_url, tmp_path)
+    with app.app_context(), unscoped():
+        tenant = Tenant(name="Pekarnya", slug="pekarnya", locale="ru")
+        owner = User(email="owner@pekarnya.example", name="Olga", verified_at=utcnow(), locale="ru")
+        staff = User(email="sasha@pekarnya.example", name="Sasha", verified_at=utcnow(), locale="en")
+        for user in (owner, staff):
+            user.set_password(PASSWORD)
+        sasha = Membership(tenant=tenant, user=staff, role=Role.STAFF)
+        db.session.add_all([Membership(tenant=tenant, user=owner, role=Role.OWNER), sasha])
+        db.session.flush()
+        with tenant_scope(tenant.id):
+            token = create_touchpoint(tenant, "Доставка", "delivery").token
+            for category in ensure_categories(tenant):
+                if category.key == "delivery":
+                    category.assignee_ids = [sasha.id]
+        db.session.commit()
+        return token
+
+
+def task_status(database_url, tmp_path) -> TaskStatus:
+    app = make_app(database_url, tmp_path)
+    with app.app_context(), unscoped():
+        return db.session.scalar(sa.select(Task.status))
+
+
+@pytest.mark.parametrize("running_app", ["production"], indirect=True)
+def test_the_loop_closes_in_a_browser(running_app, browser, database_url, tmp_path):
+    base_url, mailbox = running_app
+    token = seed(database_url, tmp_path)
+
+    customer = browser.new_context(base_url=base_url, locale="ru-RU").new_page()
+    customer.goto(f"/s/{token}")
+    customer.locator("label[for=score-2]").click()
+    customer.locator("#comment").fill("Курьер опоздал на два часа, хлеб остыл")
+    customer.locator("#email").fill("klient@example.com")
+    customer.locator("#consent").check()
+    customer.get_by_role("button", name="Отправить").click()
+    expect(customer.get_by_role("heading", name="Спасибо!")).to_be_visible()
+
+    staff = browser.new_context(base_url=base_url).new_page()
+    staff.goto(mailbox.link_for("sasha@pekarnya.example", "/tasks/"))
+    staff.get_by_label("Email").fill("sasha@pekarnya.example")
+    staff.get_by_label("Password").fill(PASSWORD)
+    staff.get_by_role("button", name="Log in").click()
+    expect(staff.get_by_text("Курьер опоздал на два часа")).to_be_visible()
+    task_url = staff.url
+
+    staff.get_by_label("Your reply to the customer").fill("Простите, пожалуйста! Мы разбираемся с курьерской службой.")
+    staff.get_by_role("button", name="Send the reply").click()
+    expect(staff.get_by_text("Your reply is on its way")).to_be_visible()
+    mailbox.link_for("klient@example.com", "/u/")  # the reply arrived (it carries the unsubscribe link)
+
+    staff.get_by_label("What was done").fill("Сменили курьерскую службу, хлеб теперь в термосумках.")
+    staff.get_by_label("Root cause").select_option("Supplier")
+    staff.get_by_label(re.compile("Tell the customer what we did")).check()
+    staff.get_by_role("button", name="Resolve").click()
+    expect(staff.locator("h1 .status")).to_have_text("resolved")
+
+    no_link = mailbox.link_for("klient@example.com", "/no")
+    customer.goto(no_link)
+    expect(customer.get_by_text("Жаль, что проблема ещё не решена")).to_be_visible()
+    assert task_status(database_url, tmp_path) == TaskStatus.OPEN
+    staff.goto(task_url)
+    expect(staff.locator("h1 .status")).to_have_text("open")
+    assignments = [body for to, body in mailbox.bodies() if to == "sasha@pekarnya.example" and "/tasks/" in body]
+    assert len(assignments) == 2  # told again when the customer said no
+
+    customer.goto(mailbox.link_for("klient@example.com", "/u/"))
+    customer.get_by_role("button", name="Отписаться").click()
+    expect(customer.get_by_role("heading", name="Вы отписались")).to_be_visible()
