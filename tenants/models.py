@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, Integer, String, UniqueConstraint, func
+from sqlalchemy import JSON, Boolean, DateTime, Enum, ForeignKey, Integer, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -58,6 +58,9 @@ class Tenant(db.Model):
     sla_hours: Mapped[int] = mapped_column(Integer, default=24)
     # Where customers' answers to our emails go (the business's own mailbox).
     reply_to: Mapped[str | None] = mapped_column(String(254))
+    # The business's own lists; None means the defaults (saas.feedback.customers / tasks).
+    root_causes: Mapped[list | None] = mapped_column(JSON)
+    saved_replies: Mapped[dict | None] = mapped_column(JSON)  # {"en": [[title, text], ...], "ru": ...}
     onboarded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -116,3 +116,23 @@ def test_the_business_chooses_where_answers_go(app):
     post_form(owner, f"/tasks/{task_id}/reply", {"text": "Sorry!"}, page=f"/tasks/{task_id}")
     [message] = rows(app, Message, kind="customer_reply")
     assert message.reply_to == "hello@zerno.example"
+
+
+def test_the_business_keeps_its_own_saved_replies_and_root_causes(app):
+    business = build_business(app)
+    owner = staff_client(app, "owner@zerno.example")
+    bad = post_form(owner, "/settings/replies", {"root_causes": "", "replies_en": "no colon here", "replies_ru": "",
+                                                  "replies_uk": ""}, page="/settings/replies")
+    assert bad.status_code == 422
+    post_form(owner, "/settings/replies", {
+        "root_causes": "Courier\nOven\n", "replies_en": "Sorry: We are so sorry.",
+        "replies_ru": "Извините: Нам очень жаль, мы всё исправим.", "replies_uk": "",
+    }, page="/settings/replies")
+    task_id = complaint_with_contact(app, business)
+    page = owner.get(f"/tasks/{task_id}?saved=0").get_data(as_text=True)
+    assert "Нам очень жаль, мы всё исправим." in page and ">Courier<" in page and ">Supplier<" not in page
+    refused = post_form(owner, f"/tasks/{task_id}/resolve", {"note": "Done", "root_cause": "Supplier"},
+                        page=f"/tasks/{task_id}")
+    assert refused.status_code == 422
+    post_form(owner, f"/tasks/{task_id}/resolve", {"note": "New courier", "root_cause": "Courier"}, page=f"/tasks/{task_id}")
+    assert rows(app, Task)[0].status == TaskStatus.RESOLVED

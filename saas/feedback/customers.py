@@ -42,8 +42,27 @@ SAVED_REPLIES = {
 }
 
 
-def saved_replies(locale: str) -> list[tuple[str, str]]:
+def saved_replies(tenant: Tenant, locale: str) -> list[tuple[str, str]]:
+    """The business's saved replies in the customer's language (its own, or ours)."""
+    own = (tenant.saved_replies or {}).get(locale)
+    if own:
+        return [tuple(pair) for pair in own]
     return SAVED_REPLIES.get(locale, SAVED_REPLIES["en"])
+
+
+def parse_saved_replies(text: str, field: str) -> list[list[str]]:
+    """One per line, "Title: the reply"."""
+    replies = []
+    for line in (text or "").splitlines():
+        if not line.strip():
+            continue
+        title, sep, body = line.partition(":")
+        if not sep or not title.strip() or not body.strip():
+            raise AccountError(f"Write each saved reply as “Title: the reply” (not “{line.strip()[:40]}”).", field=field)
+        replies.append([title.strip()[:60], body.strip()[:MAX_REPLY]])
+    if len(replies) > 20:
+        raise AccountError("At most 20 saved replies per language.", field=field)
+    return replies
 
 
 def is_unsubscribed(tenant_id: int, email: str) -> bool:

@@ -150,9 +150,20 @@ def reassign(task: Task, actor: Membership, membership_id: int) -> None:
     notify_assignee(task, [link.category for link in task.response.categories])
 
 
+def root_causes(tenant) -> list[str]:
+    return list(tenant.root_causes or ROOT_CAUSES)
+
+
+def parse_root_causes(text: str) -> list[str]:
+    causes = list(dict.fromkeys(line.strip()[:60] for line in (text or "").splitlines() if line.strip()))
+    if not 1 <= len(causes) <= 20:
+        raise AccountError("Keep between 1 and 20 root causes, one per line.", field="root_causes")
+    return causes
+
+
 def resolve(task: Task, actor: Membership, note: str, root_cause: str) -> None:
     _require_open(task)
-    if root_cause not in ROOT_CAUSES:
+    if root_cause not in root_causes(task.response.touchpoint.tenant):
         raise AccountError("Choose the root cause.", field="root_cause")
     task.resolution_note = _text(note, "note", "what was done")
     task.status = TaskStatus.RESOLVED

@@ -229,3 +229,10 @@ class ImprovementForm(FlaskForm):
                                          widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     since = DateField("Only feedback since (optional)", validators=[Optional()])
     published = BooleanField("Also show it on our public changes page")
+
+
+class LoopSettingsForm(FlaskForm):
+    root_causes = TextAreaField("Root causes (one per line)", validators=[Length(max=2000)])
+    replies_en = TextAreaField("Saved replies in English (Title: the reply, one per line)", validators=[Length(max=20_000)])
+    replies_ru = TextAreaField("Saved replies in Russian", validators=[Length(max=20_000)])
+    replies_uk = TextAreaField("Saved replies in Ukrainian", validators=[Length(max=20_000)])

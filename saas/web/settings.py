@@ -5,7 +5,8 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from saas.extensions import db
 from saas.feedback.metrics import METRICS
 from saas.web.context import current_membership, tenant_route
-from saas.web.forms import SurveySettingsForm, attach_error
+from saas.feedback import customers, tasks
+from saas.web.forms import LoopSettingsForm, SurveySettingsForm, attach_error
 from tenants import touchpoints
 from tenants.models import Role
 from tenants.services import AccountError
@@ -56,3 +57,32 @@ def survey():
         flash("Survey settings saved. Past responses keep the scale they were given on.", "success")
         return redirect(url_for("settings.survey"))
     return render_survey_settings("settings/survey.html", tenant, form)
+
+
+@bp.route("/replies", methods=["GET", "POST"])
+@tenant_route(Role.ADMIN)
+def replies():
+    """The business's saved replies (per language) and root causes."""
+    tenant = current_membership().tenant
+    form = LoopSettingsForm()
+    if not form.is_submitted():
+        form.root_causes.data = "\n".join(tasks.root_causes(tenant))
+        for locale in ("en", "ru", "uk"):
+            getattr(form, f"replies_{locale}").data = "\n".join(
+                f"{title}: {text}" for title, text in customers.saved_replies(tenant, locale)
+            )
+    if form.validate_on_submit():
+        try:
+            tenant.root_causes = tasks.parse_root_causes(form.root_causes.data)
+            tenant.saved_replies = {
+                locale: customers.parse_saved_replies(getattr(form, f"replies_{locale}").data, f"replies_{locale}")
+                for locale in ("en", "ru", "uk")
+            }
+        except AccountError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash("Saved replies and root causes saved.", "success")
+            return redirect(url_for("settings.replies"))
+    return render_template("settings/replies.html", form=form), 422 if form.errors or form.form_errors else 200

@@ -66,11 +66,11 @@ def _forms(task, **submitted):
     )
     correction.category_ids.choices = options((c.id, c.name) for c in ensure_categories(me.tenant))
     resolve = submitted.get("resolve") or ResolveForm()
-    resolve.root_cause.choices = options((cause, cause) for cause in tasks.ROOT_CAUSES)
+    resolve.root_cause.choices = options((cause, cause) for cause in tasks.root_causes(me.tenant))
     dismiss = submitted.get("dismiss") or DismissForm()
     dismiss.reason.choices = options(tasks.DISMISS_REASONS.items())
     reply = submitted.get("reply") or ReplyForm()
-    replies = customers.saved_replies(task.response.locale)
+    replies = customers.saved_replies(me.tenant, task.response.locale)
     chosen = request.args.get("saved", type=int)
     if not reply.is_submitted() and chosen is not None and 0 <= chosen < len(replies):
         reply.text.data = replies[chosen][1]
