@@ -13,8 +13,10 @@ import functools
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from sqlalchemy import ForeignKey, event
+from sqlalchemy import ForeignKey, event, select
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
+
+from saas.extensions import db
 from sqlalchemy.sql import util as sql_util
 
 
@@ -69,6 +71,17 @@ def enter_tenant_scope(tenant_id: int | None):
 
 def leave_scope(token) -> None:
     _scope.reset(token)
+
+
+def owned(model, tenant_id: int, row_id: int, *options):
+    """The tenant's row with this id, or LookupError (which views turn into a 404). The
+    tenant is named explicitly too, so a lookup is safe even outside a request's scope."""
+    row = db.session.scalar(
+        select(model).where(model.id == row_id, model.tenant_id == tenant_id).options(*options)
+    )
+    if row is None:
+        raise LookupError(f"{model.__name__} {row_id}")
+    return row
 
 
 def _touches_tenant_rows(state: ORMExecuteState) -> bool:

@@ -22,7 +22,7 @@ from saas.timeutil import utcnow
 from saas.urls import absolute_url
 from tenants import tokens
 from tenants.models import LOCALES, ROLE_RANK, Invitation, Membership, Role, Tenant, User
-from tenants.scoping import unscoped
+from tenants.scoping import owned, unscoped
 
 INVITATION_LIFETIME = timedelta(days=7)
 MIN_PASSWORD_LENGTH = 10
@@ -357,12 +357,7 @@ def _owner_count(tenant_id: int) -> int:
 
 
 def _member(actor: Membership, membership_id: int) -> Membership:
-    membership = db.session.scalar(
-        select(Membership).where(Membership.id == membership_id, Membership.tenant_id == actor.tenant_id)
-    )
-    if membership is None:
-        raise LookupError(membership_id)
-    return membership
+    return owned(Membership, actor.tenant_id, membership_id)
 
 
 def change_role(actor: Membership, membership_id: int, role: Role) -> Membership:
@@ -388,12 +383,7 @@ def remove_member(actor: Membership, membership_id: int) -> None:
 def revoke_invitation(actor: Membership, invitation_id: int) -> None:
     if not actor.has_role(Role.ADMIN):
         raise AccountError("Only owners and admins can revoke invitations.")
-    invitation = db.session.scalar(
-        select(Invitation).where(Invitation.id == invitation_id, Invitation.tenant_id == actor.tenant_id)
-    )
-    if invitation is None:
-        raise LookupError(invitation_id)
-    db.session.delete(invitation)
+    db.session.delete(owned(Invitation, actor.tenant_id, invitation_id))
 
 
 # --- platform admins ----------------------------------------------------------------------

@@ -11,6 +11,7 @@ from saas.extensions import db
 from saas.feedback import metrics
 from saas.timeutil import utcnow
 from tenants.models import LOCALES, Membership, Tenant, Touchpoint, TouchpointKind
+from tenants.scoping import owned
 from tenants.services import AccountError, normalise_email
 
 HIDDEN_FIELD_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,29}$")
@@ -28,12 +29,7 @@ def touchpoints(tenant: Tenant) -> list[Touchpoint]:
 
 
 def get_touchpoint(tenant: Tenant, touchpoint_id: int) -> Touchpoint:
-    touchpoint = db.session.scalar(
-        select(Touchpoint).where(Touchpoint.id == touchpoint_id, Touchpoint.tenant_id == tenant.id)
-    )
-    if touchpoint is None:
-        raise LookupError(touchpoint_id)
-    return touchpoint
+    return owned(Touchpoint, tenant.id, touchpoint_id)
 
 
 def active_count(tenant: Tenant) -> int:

@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from saas.extensions import db
-from saas.feedback.models import Category, Task, TaskStatus
+from saas.feedback.models import Task, TaskStatus
 from saas.feedback.pipeline import ensure_categories
 from saas.timeutil import utcnow
-from tenants.models import Membership, Role, Tenant, Touchpoint, User
+from tenants.models import Membership, Role, Tenant, User
 from tenants.scoping import tenant_scope, unscoped
 from tenants.touchpoints import create_touchpoint
 from tests.conftest import make_app

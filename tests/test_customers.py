@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from saas.extensions import db
-from saas.feedback.models import Response, Task, TaskEvent, TaskStatus, Unsubscribe
+from saas.feedback.models import Task, TaskEvent, TaskStatus, Unsubscribe
 from saas.feedback.pipeline import process_response
 from saas.feedback.surveys import Answer, new_submission_key, record_response
 from saas.outbox import Message

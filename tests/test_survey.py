@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+
 
 import pytest
 import sqlalchemy as sa
 
 from saas.extensions import db
 from saas.feedback.models import Response, ResponseState
-from tenants.models import Tenant, Touchpoint
+from tenants.models import Touchpoint
 from tenants.scoping import unscoped
 from tests.conftest import post_form, signup, verify
 

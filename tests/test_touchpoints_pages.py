@@ -12,7 +12,7 @@ from saas.feedback.models import Response
 from saas.timeutil import utcnow
 from tenants.models import Tenant, Touchpoint
 from tenants.scoping import unscoped
-from tests.conftest import login, make_app, post_form, signup, verify
+from tests.conftest import make_app, post_form, signup, verify
 from tests.test_survey import add_touchpoint, all_responses, answer, touchpoint_named
 
 

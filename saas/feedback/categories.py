@@ -9,6 +9,7 @@ from saas.extensions import db
 from saas.feedback.models import Category
 from saas.feedback.pipeline import ensure_categories
 from tenants.models import Membership, Tenant
+from tenants.scoping import owned
 from tenants.services import AccountError
 
 MAX_KEYWORDS = 200
@@ -47,10 +48,7 @@ def _name(tenant: Tenant, name: str, category_id: int | None = None) -> str:
 
 
 def get_category(tenant: Tenant, category_id: int) -> Category:
-    category = db.session.scalar(select(Category).where(Category.id == category_id, Category.tenant_id == tenant.id))
-    if category is None:
-        raise LookupError(category_id)
-    return category
+    return owned(Category, tenant.id, category_id)
 
 
 def update_category(tenant: Tenant, category_id: int, name: str, keywords: str, assignee_ids: list[int]) -> Category:

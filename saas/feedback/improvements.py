@@ -13,6 +13,7 @@ from saas.feedback.models import Category, Improvement, ImprovementDelivery, Res
 from saas.sql import insert
 from saas.timeutil import utcnow
 from tenants.models import Tenant, Touchpoint
+from tenants.scoping import owned
 from tenants.services import AccountError
 
 BATCH = 200
@@ -25,12 +26,7 @@ def improvements(tenant: Tenant) -> list[Improvement]:
 
 
 def get_improvement(tenant: Tenant, improvement_id: int) -> Improvement:
-    found = db.session.scalar(
-        select(Improvement).where(Improvement.id == improvement_id, Improvement.tenant_id == tenant.id)
-    )
-    if found is None:
-        raise LookupError(improvement_id)
-    return found
+    return owned(Improvement, tenant.id, improvement_id)
 
 
 def _own_ids(model, tenant: Tenant, ids: list[int], field: str, what: str) -> list[int]:

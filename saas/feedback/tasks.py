@@ -16,6 +16,7 @@ from saas.feedback.models import (
 from saas.feedback.pipeline import notify_assignee, record_event
 from saas.timeutil import utcnow
 from tenants.models import Membership
+from tenants.scoping import owned
 from tenants.services import AccountError
 
 VIEWS = ("mine", "all", "unassigned", "overdue", "resolved")
@@ -88,16 +89,12 @@ def view_counts(me: Membership) -> dict[str, int]:
 
 
 def get_task(tenant_id: int, task_id: int) -> Task:
-    task = db.session.scalar(
-        select(Task).where(Task.id == task_id, Task.tenant_id == tenant_id).options(
-            joinedload(Task.response).joinedload(Response.touchpoint),
-            joinedload(Task.response).selectinload(Response.categories).joinedload(ResponseCategory.category),
-            selectinload(Task.events),
-        )
+    return owned(
+        Task, tenant_id, task_id,
+        joinedload(Task.response).joinedload(Response.touchpoint),
+        joinedload(Task.response).selectinload(Response.categories).joinedload(ResponseCategory.category),
+        selectinload(Task.events),
     )
-    if task is None:
-        raise LookupError(task_id)
-    return task
 
 
 def open_tasks(tenant_id: int, limit: int = 100) -> list[Task]:

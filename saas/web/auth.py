@@ -71,7 +71,7 @@ def logout():
 @bp.route("/verify/<token>")
 def verify_email(token):
     try:
-        user = services.verify_email(token)
+        services.verify_email(token)
     except InvalidToken:
         db.session.rollback()
         return render_template("auth/link_invalid.html", what="verification"), 400
