@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, DateTime, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Enum, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -53,6 +53,8 @@ class Tenant(db.Model):
     # The owner's own wording; None means the standard question in the customer's language.
     metric_question: Mapped[str | None] = mapped_column(String(300))
     brand_color: Mapped[str] = mapped_column(String(7), default="#2457c5")
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # PNG or JPEG, shown on surveys
+    logo_type: Mapped[str | None] = mapped_column(String(20))
     review_url: Mapped[str | None] = mapped_column(String(500))
     # A customer left without an answer for more than a day is a customer lost.
     sla_hours: Mapped[int] = mapped_column(Integer, default=24)

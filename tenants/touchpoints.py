@@ -202,3 +202,20 @@ def standard_question(tenant: Tenant, metric_key: str, locale: str) -> str:
 def question_for(tenant: Tenant, locale: str) -> str:
     """The survey question: the owner's own wording, or the standard one in the customer's language."""
     return tenant.metric_question or standard_question(tenant, tenant.metric, locale)
+
+
+LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+MAX_LOGO_BYTES = 60 * 1024
+
+
+def set_logo(tenant: Tenant, data: bytes | None) -> None:
+    """PNG or JPEG only, told apart by their first bytes (no SVG: it can carry scripts)."""
+    if not data:
+        tenant.logo = tenant.logo_type = None
+        return
+    if len(data) > MAX_LOGO_BYTES:
+        raise AccountError("Use a logo of at most 60 KB.", field="logo")
+    kind = next((mime for magic, mime in LOGO_TYPES.items() if data.startswith(magic)), None)
+    if kind is None:
+        raise AccountError("Use a PNG or JPEG image.", field="logo")
+    tenant.logo, tenant.logo_type = data, kind

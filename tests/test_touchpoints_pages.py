@@ -181,3 +181,24 @@ def test_categories_page_renames_tunes_and_routes(app, client):
         names = {link.category.name for link in db.session.scalar(sa.select(Response)).categories}
         assert {"Couriers", "Parking"} <= names
         assert db.session.scalar(sa.select(Task)).assignee_id == owner_id
+
+
+def test_logo_upload_shows_on_the_survey(app, client):
+    import io
+
+    signup(client)
+    add_touchpoint(client, name="Counter")
+    token = touchpoint_named(app, "Counter").token
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    refused = post_form(client, "/settings/logo", {"logo": (io.BytesIO(b"<svg onload=alert(1)>"), "logo.svg")},
+                        page="/settings/survey", content_type="multipart/form-data")
+    assert refused.status_code == 422 and "Use a PNG or JPEG image" in refused.get_data(as_text=True)
+    assert app.test_client().get(f"/s/{token}/logo").status_code == 404
+    saved = post_form(client, "/settings/logo", {"logo": (io.BytesIO(png), "logo.png")}, page="/settings/survey",
+                      content_type="multipart/form-data")
+    assert saved.status_code == 302
+    served = app.test_client().get(f"/s/{token}/logo")
+    assert served.data == png and served.mimetype == "image/png"
+    assert f"/s/{token}/logo" in app.test_client().get(f"/s/{token}").get_data(as_text=True)
+    post_form(client, "/settings/logo", {"remove": "y"}, page="/settings/survey", content_type="multipart/form-data")
+    assert app.test_client().get(f"/s/{token}/logo").status_code == 404

@@ -1,6 +1,7 @@
 """WTForms for the account and team pages. Flask-WTF adds the CSRF token to each."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField, DateField, EmailField, Form, HiddenField, IntegerField, PasswordField, SelectChoice, SelectField, SelectMultipleField,
     StringField, TextAreaField,
@@ -236,3 +237,8 @@ class LoopSettingsForm(FlaskForm):
     replies_en = TextAreaField("Saved replies in English (Title: the reply, one per line)", validators=[Length(max=20_000)])
     replies_ru = TextAreaField("Saved replies in Russian", validators=[Length(max=20_000)])
     replies_uk = TextAreaField("Saved replies in Ukrainian", validators=[Length(max=20_000)])
+
+
+class LogoForm(FlaskForm):
+    logo = FileField("Logo (PNG or JPEG, up to 60 KB)")
+    remove = BooleanField("Remove the logo")

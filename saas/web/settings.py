@@ -6,7 +6,7 @@ from saas.extensions import db
 from saas.feedback.metrics import METRICS
 from saas.web.context import current_membership, tenant_route
 from saas.feedback import customers, tasks
-from saas.web.forms import LoopSettingsForm, SurveySettingsForm, attach_error
+from saas.web.forms import LogoForm, LoopSettingsForm, SurveySettingsForm, attach_error
 from tenants import touchpoints
 from tenants.models import Role
 from tenants.services import AccountError
@@ -44,8 +44,8 @@ def save_survey_settings(tenant, form: SurveySettingsForm) -> bool:
 def render_survey_settings(template: str, tenant, form: SurveySettingsForm, **context):
     locale = form.locale.data or tenant.locale
     standard = {key: touchpoints.standard_question(tenant, key, locale) for key in METRICS}
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template(template, form=form, standard=standard, **context), status
+    failed = [f for f in (form, context.get("logo_form")) if f is not None and (f.errors or f.form_errors)]
+    return render_template(template, form=form, standard=standard, **context), 422 if failed else 200
 
 
 @bp.route("/survey", methods=["GET", "POST"])
@@ -56,7 +56,26 @@ def survey():
     if save_survey_settings(tenant, form):
         flash("Survey settings saved. Past responses keep the scale they were given on.", "success")
         return redirect(url_for("settings.survey"))
-    return render_survey_settings("settings/survey.html", tenant, form)
+    return render_survey_settings("settings/survey.html", tenant, form, logo_form=LogoForm())
+
+
+@bp.route("/logo", methods=["POST"])
+@tenant_route(Role.ADMIN)
+def logo():
+    tenant = current_membership().tenant
+    form = LogoForm()
+    if form.validate_on_submit():
+        upload = form.logo.data
+        try:
+            touchpoints.set_logo(tenant, None if form.remove.data else (upload.read() if upload else b""))
+        except AccountError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash("Logo saved." if tenant.logo_type else "Logo removed.", "success")
+            return redirect(url_for("settings.survey"))
+    return render_survey_settings("settings/survey.html", tenant, survey_settings_form(tenant), logo_form=form)
 
 
 @bp.route("/replies", methods=["GET", "POST"])

@@ -168,6 +168,15 @@ def theme(token):
     return HttpResponse(css, mimetype="text/css", headers={"Cache-Control": "public, max-age=300"})
 
 
+@bp.route("/<token>/logo")
+def logo(token):
+    touchpoint = _touchpoint(token)
+    tenant = touchpoint.tenant
+    if not tenant.logo_type:
+        abort(404)
+    return HttpResponse(tenant.logo, mimetype=tenant.logo_type, headers={"Cache-Control": "public, max-age=300"})
+
+
 def survey_link(touchpoint, **params) -> str:
     return absolute_url("survey.show", token=touchpoint.token, **params)
 
