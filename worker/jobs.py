@@ -60,8 +60,9 @@ def sweep_outbox() -> int:
 def process_response(response_id: int):
     """Categorise a response and hand it to a person (saas.feedback.pipeline)."""
     task = pipeline.process_response(response_id)
+    task_id = task.id if task else None  # read before the commit expires it (no reload)
     db.session.commit()
-    return task.id if task else None
+    return task_id
 
 
 @in_app_context

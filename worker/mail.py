@@ -92,5 +92,6 @@ def deliver(message_id: int) -> MessageStatus | None:
         log.warning("delivery of message %s failed (attempt %s): %s", message.id, message.attempts, error)
     else:
         message.mark_sent()
+    status = message.status  # read before the commit expires it (no reload)
     db.session.commit()
-    return message.status
+    return status
