@@ -10,7 +10,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from saas.extensions import db
 from saas.feedback.categoriser import CategoryRule, analyse, default_keywords
@@ -51,8 +51,7 @@ def process_response(response_id: int) -> Task | None:
     with unscoped():
         response = db.session.scalar(
             select(Response).where(Response.id == response_id)
-            .options(joinedload(Response.touchpoint).joinedload(Touchpoint.tenant), selectinload(Response.task),
-                     selectinload(Response.categories))
+            .options(joinedload(Response.touchpoint).joinedload(Touchpoint.tenant))
             .with_for_update(of=Response)
         )
     if response is None or response.state != ResponseState.RECEIVED:
@@ -64,13 +63,18 @@ def process_response(response_id: int) -> Task | None:
         analysis = analyse(response.comment, response.score, response.metric, rules_for(categories),
                            contact_given=response.consent and bool(response.contact_email))
         matched = [category for category in categories if category.id in analysis.categories]
-        _set_rule_categories(response, matched)
+        # Read for the first time: nothing to replace, no task yet (and no queries to find out).
+        first_time = response.processed_at is None
+        if first_time:
+            db.session.add_all(_rule_links(response, matched))
+        else:
+            _set_rule_categories(response, matched)
         response.sentiment = analysis.sentiment
         response.needs_reply = analysis.needs_reply
         response.needs_action = analysis.needs_action
         response.state = ResponseState.CATEGORISED
         response.processed_at = utcnow()
-        task = response.task
+        task = None if first_time else response.task
         if task is None and (analysis.needs_reply or analysis.needs_action):
             task = open_task(tenant, response, matched)
         return task
@@ -81,8 +85,13 @@ def _set_rule_categories(response: Response, matched: list[Category]) -> None:
     categories (source `manual`), theirs stand and the rules add nothing."""
     if any(link.source == CategorySource.MANUAL for link in response.categories):
         return
-    response.categories = [
-        ResponseCategory(tenant_id=response.tenant_id, category_id=category.id, source=CategorySource.RULE)
+    response.categories = _rule_links(response, matched)
+
+
+def _rule_links(response: Response, matched: list[Category]) -> list[ResponseCategory]:
+    return [
+        ResponseCategory(tenant_id=response.tenant_id, response_id=response.id, category_id=category.id,
+                         source=CategorySource.RULE)
         for category in matched
     ]
 
@@ -90,7 +99,9 @@ def _set_rule_categories(response: Response, matched: list[Category]) -> None:
 def open_task(tenant: Tenant, response: Response, matched: list[Category]) -> Task:
     assignee = choose_assignee(tenant, response, matched)
     now, sla = utcnow(), timedelta(hours=tenant.sla_hours)
-    task = Task(tenant_id=tenant.id, response=response, assignee=assignee, due_at=now + sla, escalate_at=now + 2 * sla)
+    # By id, not through the relationship: setting response.task would first load the old one.
+    task = Task(tenant_id=tenant.id, response_id=response.id, assignee=assignee, due_at=now + sla,
+                escalate_at=now + 2 * sla)
     db.session.add(task)
     db.session.flush()
     record_event(task, "created", needs_reply=response.needs_reply, needs_action=response.needs_action)
