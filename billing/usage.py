@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Integer, UniqueConstraint, select
+from sqlalchemy import Date, Integer, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.extensions import db
@@ -39,9 +39,3 @@ def count_response(tenant_id: int, moment: datetime | None = None) -> int:
         .returning(Usage.responses)
     )
     return db.session.execute(statement).scalar_one()
-
-
-def responses_this_month(tenant_id: int, moment: datetime | None = None) -> int:
-    month = month_of(moment or utcnow())
-    used = db.session.scalar(select(Usage.responses).where(Usage.tenant_id == tenant_id, Usage.month == month))
-    return used or 0

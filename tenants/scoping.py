@@ -41,11 +41,6 @@ def current_scope() -> int | _Unscoped | None:
     return _scope.get()
 
 
-def current_tenant_id() -> int | None:
-    scope = _scope.get()
-    return scope if isinstance(scope, int) else None
-
-
 @contextmanager
 def tenant_scope(tenant_id: int):
     token = _scope.set(int(tenant_id))

@@ -11,6 +11,7 @@ from saas.feedback import improvements, pipeline, sweeps
 from saas.feedback.models import Improvement
 from tenants.scoping import tenant_scope, unscoped
 from worker import mail
+from worker.queue import enqueue
 
 _app: Flask | None = None
 
@@ -47,8 +48,6 @@ def deliver_message(message_id: int):
 @in_app_context
 def sweep_outbox() -> int:
     """Re-enqueue pending messages whose delivery time has come (first try lost, or retry due)."""
-    from worker.queue import enqueue
-
     ids = outbox.claim_due_messages()
     db.session.commit()
     for message_id in ids:
@@ -68,8 +67,6 @@ def process_response(response_id: int):
 @in_app_context
 def sweep_responses() -> int:
     """Re-enqueue responses still waiting for processing after a few minutes."""
-    from worker.queue import enqueue
-
     with unscoped():
         ids = sweeps.claim_stale_responses()
     db.session.commit()

@@ -22,7 +22,7 @@ class ResponseFilter:
     period: str | None = None
 
 
-def _band_condition(band: Band):
+def band_condition(band: Band):
     """A band means different scores on each scale; responses keep the scale they were given on."""
     clauses = []
     for key, scale in METRICS.items():
@@ -36,7 +36,7 @@ def filtered_query(tenant_id: int, chosen: ResponseFilter):
     if chosen.touchpoint_id:
         query = query.where(Response.touchpoint_id == chosen.touchpoint_id)
     if chosen.band:
-        query = query.where(_band_condition(chosen.band))
+        query = query.where(band_condition(chosen.band))
     if chosen.period in PERIODS:
         query = query.where(Response.created_at >= utcnow() - timedelta(days=PERIODS[chosen.period]))
     return query.order_by(Response.created_at.desc(), Response.id.desc())

@@ -5,15 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from saas.extensions import db
-from saas.feedback.metrics import METRICS, Band
+from saas.feedback.metrics import Band
 from saas.feedback.models import (
     OPEN_STATUSES, Category, CategorySource, Response, ResponseCategory, Task, TaskStatus,
 )
 from saas.feedback.pipeline import notify_assignee, record_event
+from saas.feedback.responses import PERIODS, band_condition
 from saas.timeutil import utcnow
 from tenants.models import Membership
 from tenants.scoping import owned
@@ -22,7 +23,6 @@ from tenants.services import AccountError
 VIEWS = ("mine", "all", "unassigned", "overdue", "resolved")
 DISMISS_REASONS = {"spam": "Spam", "no_action_needed": "No action needed", "duplicate": "Duplicate"}
 ROOT_CAUSES = ("Staff", "Process", "Product", "Supplier", "Technology", "Communication", "Other")
-PERIODS = {"7d": 7, "30d": 30, "90d": 90}
 MAX_NOTE = 5000
 PAGE_SIZE = 25
 
@@ -48,12 +48,6 @@ def _view_condition(view: str, me: Membership):
     }[view]
 
 
-def _band_condition(band: Band):
-    return or_(*(
-        and_(Response.metric == key, Response.score.between(*scale.band_range(band))) for key, scale in METRICS.items()
-    ))
-
-
 def inbox_query(me: Membership, chosen: InboxFilter):
     query = (
         select(Task).join(Task.response).where(Task.tenant_id == me.tenant_id, _view_condition(chosen.view, me))
@@ -66,7 +60,7 @@ def inbox_query(me: Membership, chosen: InboxFilter):
     if chosen.category_id:
         query = query.where(Response.categories.any(ResponseCategory.category_id == chosen.category_id))
     if chosen.band:
-        query = query.where(_band_condition(chosen.band))
+        query = query.where(band_condition(chosen.band))
     if chosen.status:
         query = query.where(Task.status == chosen.status)
     if chosen.period in PERIODS:
@@ -95,14 +89,6 @@ def get_task(tenant_id: int, task_id: int) -> Task:
         joinedload(Task.response).selectinload(Response.categories).joinedload(ResponseCategory.category),
         selectinload(Task.events),
     )
-
-
-def open_tasks(tenant_id: int, limit: int = 100) -> list[Task]:
-    return list(db.session.scalars(
-        select(Task).where(Task.tenant_id == tenant_id, Task.status.in_(OPEN_STATUSES))
-        .options(joinedload(Task.response).joinedload(Response.touchpoint), joinedload(Task.assignee))
-        .order_by(Task.due_at).limit(limit)
-    ))
 
 
 # --- what staff do ------------------------------------------------------------------------

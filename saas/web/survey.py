@@ -183,9 +183,7 @@ def survey_link(touchpoint, **params) -> str:
 
 @bp.route("/<token>/qr.<any(png, svg):kind>")
 def qr_code(token, kind):
-    touchpoint = surveys.touchpoint_for_token(token)
-    if touchpoint is None:
-        abort(404)
+    touchpoint = _touchpoint(token)
     code = segno.make(survey_link(touchpoint, c="qr"), error="m")
     buffer = io.BytesIO()
     if kind == "png":
