@@ -1,13 +1,14 @@
 """Usage metering: responses counted per tenant per calendar month (UTC)."""
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 
 from sqlalchemy import Date, Integer, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.extensions import db
-from saas.sql import insert
+from saas.sql import execute_built, insert_for
 from saas.timeutil import utcnow
 from tenants.scoping import TenantScoped
 
@@ -29,13 +30,15 @@ def count_response(tenant_id: int, moment: datetime | None = None) -> int:
 
     An upsert, so concurrent submissions never lose a count or collide on the first
     response of a month."""
-    month = month_of(moment or utcnow())
-    statement = (
-        insert(Usage)
-        .values(tenant_id=tenant_id, month=month, responses=1)
-        .on_conflict_do_update(
-            index_elements=[Usage.tenant_id, Usage.month], set_={"responses": Usage.responses + 1}
-        )
-        .returning(Usage.responses)
+    params = {"tenant_id": tenant_id, "month": month_of(moment or utcnow()), "responses": 1}
+    return execute_built(_count_statement, params).scalar_one()
+
+
+@functools.cache
+def _count_statement(dialect: str):
+    table = Usage.__table__
+    return (
+        insert_for(dialect)(table)
+        .on_conflict_do_update(index_elements=[table.c.tenant_id, table.c.month], set_={"responses": table.c.responses + 1})
+        .returning(table.c.responses)
     )
-    return db.session.execute(statement).scalar_one()

@@ -48,8 +48,13 @@ def enqueue(func, *args, job_id: str | None = None, **kwargs):
         _run_inline(func, *args, **kwargs)
         return None
     try:
-        return queue.enqueue(func, args=args, kwargs=kwargs, job_id=job_id, retry=RETRY, result_ttl=RESULT_TTL,
-                             failure_ttl=7 * 24 * 3600)
+        # One round trip to Redis instead of two: RQ writes the job and pushes it onto
+        # the queue in the pipeline it is given, and we send that pipeline once.
+        with queue.connection.pipeline() as pipeline:
+            job = queue.enqueue(func, args=args, kwargs=kwargs, job_id=job_id, retry=RETRY, result_ttl=RESULT_TTL,
+                                failure_ttl=7 * 24 * 3600, pipeline=pipeline)
+            pipeline.execute()
+        return job
     except RedisError:
         log.warning("could not enqueue %s%r; the sweep will retry", func.__name__, args, exc_info=True)
         return None

@@ -6,6 +6,7 @@ response is stored locked, never dropped; the same submission key twice (double 
 refresh, back button) stores one response."""
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from billing import plans, usage
 from saas.extensions import db
-from saas.sql import insert
+from saas.sql import execute_built, insert_for
 from saas.feedback.metrics import metric
 from saas.feedback.models import Channel, Response, ResponseState
 from saas.i18n import SUPPORTED_LOCALES
@@ -158,28 +159,33 @@ def find_submission(touchpoint: Touchpoint, submission_key: str) -> Response | N
 
 def _insert_unless_known(touchpoint: Touchpoint, answer: Answer, metric_key: str) -> int | None:
     now = utcnow()
-    statement = (
-        insert(Response)
-        .values(
-            tenant_id=touchpoint.tenant_id,
-            touchpoint_id=touchpoint.id,
-            metric=metric_key,
-            score=answer.score,
-            comment=answer.comment,
-            contact_email=answer.contact_email if answer.consent else None,
-            consent=answer.consent,
-            locale=answer.locale,
-            channel=answer.channel,
-            hidden=answer.hidden,
-            state=ResponseState.RECEIVED,
-            submission_key=answer.submission_key,
-            created_at=now,
-            updated_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=[Response.touchpoint_id, Response.submission_key])
-        .returning(Response.id)
+    params = {
+        "tenant_id": touchpoint.tenant_id,
+        "touchpoint_id": touchpoint.id,
+        "metric": metric_key,
+        "score": answer.score,
+        "comment": answer.comment,
+        "contact_email": answer.contact_email if answer.consent else None,
+        "consent": answer.consent,
+        "locale": answer.locale,
+        "channel": answer.channel,
+        "hidden": answer.hidden,
+        "state": ResponseState.RECEIVED,
+        "submission_key": answer.submission_key,
+        "created_at": now,
+        "updated_at": now,
+    }
+    return execute_built(_insert_statement, params).scalar_one_or_none()
+
+
+@functools.cache
+def _insert_statement(dialect: str):
+    table = Response.__table__
+    return (
+        insert_for(dialect)(table)
+        .on_conflict_do_nothing(index_elements=[table.c.touchpoint_id, table.c.submission_key])
+        .returning(table.c.id)
     )
-    return db.session.execute(statement).scalar_one_or_none()
 
 
 def _amend(response: Response, answer: Answer) -> None:
