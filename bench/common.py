@@ -110,3 +110,37 @@ def own_redis(tmp_dir: str):
     finally:
         process.kill()
         process.wait()
+
+
+class ProcessCpu:
+    """CPU time (user + system) spent by groups of processes, read from /proc (Linux).
+
+    `groups` maps a label to a predicate on a process's command line; this process (the
+    load generator) is always the group "load". snapshot() before and after a phase,
+    then spent(before, after) gives seconds per group."""
+
+    def __init__(self, groups: dict):
+        self.groups = groups
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def snapshot(self) -> dict:
+        totals = dict.fromkeys([*self.groups, "load"], 0.0)
+        totals["load"] = sum(os.times()[:2])
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            if int(pid) == os.getpid():
+                continue
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    command = f.read().replace(b"\0", b" ").decode(errors="replace")
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rpartition(")")[2].split()
+            except OSError:
+                continue  # ended meanwhile
+            label = next((name for name, matches in self.groups.items() if matches(command)), None)
+            if label is not None:
+                totals[label] += (int(fields[11]) + int(fields[12])) / self.tick
+        return totals
+
+    @staticmethod
+    def spent(before: dict, after: dict) -> dict:
+        return {label: after[label] - before[label] for label in before}

@@ -5,11 +5,17 @@
 Starts gunicorn with the Procfile's worker settings on a fresh PostgreSQL database
 (DATABASE_URL names the server) and a redis-server of its own (submissions enqueue
 their processing there; no worker drains it during the run), then for a fixed time at a fixed
-concurrency measures: GET of a bare Flask endpoint on the same server (the baseline),
-GET of a survey page, and POST of survey submissions. Prints requests/s, p50 and p99
-latency and errors for each, each as a ratio to the bare endpoint, and checks that the
-stored responses equal the successful POSTs. The survey rate limit is raised for the
-run (every request comes from one address).
+concurrency measures, one phase each: GET of a bare Flask endpoint on the same server (the
+baseline), POST of the same form body to a bare endpoint that stores it as one row (the
+least a request that stores something can cost), GET of a survey page, and POST of survey
+submissions. Prints requests/s, p50 and p99 latency and errors for each, each as a ratio
+to the bare endpoint, and checks that the stored responses equal the successful POSTs.
+The survey rate limit is raised for the run (every request comes from one address).
+
+It also reads, from /proc, the CPU time each phase cost per request in the web server,
+PostgreSQL, Redis and this load generator, and from those the ceiling: the ratio a
+submission would reach if its work in the web server and the load generator cost no more
+than the bare endpoint's, with the PostgreSQL and Redis work it causes left as measured.
 """
 from __future__ import annotations
 
@@ -25,9 +31,15 @@ import threading
 import time
 import urllib.parse
 
+import psycopg
 import sqlalchemy as sa
 
-from common import BIN, ROOT, create_business, free_port, own_redis, scratch_database
+from common import BIN, ROOT, ProcessCpu, create_business, free_port, own_redis, scratch_database
+
+
+def _create_store_table(dsn: str) -> None:
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute("CREATE TABLE bench_store (id bigserial PRIMARY KEY, body text NOT NULL)")
 
 
 def stored_responses(url: str) -> int:
@@ -41,8 +53,8 @@ def stored_responses(url: str) -> int:
 class Load:
     """`concurrency` threads, each on its own keep-alive connection, for `seconds`."""
 
-    def __init__(self, port: int, concurrency: int, seconds: float):
-        self.port, self.concurrency, self.seconds = port, concurrency, seconds
+    def __init__(self, port: int, concurrency: int, seconds: float, cpu: ProcessCpu):
+        self.port, self.concurrency, self.seconds, self.cpu = port, concurrency, seconds, cpu
 
     def run(self, make_request) -> dict:
         latencies: list[float] = []
@@ -74,14 +86,18 @@ class Load:
                 errors[0] += failed
 
         threads = [threading.Thread(target=worker) for _ in range(self.concurrency)]
+        cpu_before = self.cpu.snapshot()
         started = time.perf_counter()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - started
+        cpu = ProcessCpu.spent(cpu_before, self.cpu.snapshot())
         ordered = sorted(latencies)
         return {
+            "cpu_us": {group: seconds / max(len(ordered), 1) * 1e6 for group, seconds in cpu.items()},
+            "busy_cores": sum(cpu.values()) / elapsed,
             "ok": len(ordered),
             "errors": errors[0],
             "rps": len(ordered) / elapsed,
@@ -100,7 +116,9 @@ def main() -> int:
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp, own_redis(tmp) as redis_url, scratch_database("loopline_bench") as url:
         token = create_business(url)["token"]
-        env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url, "SECRET_KEY": "bench",
+        store_dsn = url.replace("postgresql+psycopg://", "postgresql://")
+        _create_store_table(store_dsn)
+        env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url, "SECRET_KEY": "bench", "BENCH_STORE_DSN": store_dsn,
                "SURVEY_RATE_LIMIT": "1000000 per minute", "BASE_URL": f"http://127.0.0.1:{port}"}
         gunicorn = subprocess.Popen(
             [BIN / "gunicorn", "bench.wsgi:app", "--bind", f"127.0.0.1:{port}", "--workers", args.workers,
@@ -109,7 +127,12 @@ def main() -> int:
         )
         try:
             _wait_for(port)
-            results = _measure(port, token, args)
+            cpu = ProcessCpu({
+                "server": lambda command: "gunicorn" in command and f":{port}" in command,
+                "postgres": lambda command: command.startswith("postgres"),
+                "redis": lambda command: "redis-server" in command and redis_url.rsplit(":", 1)[1].split("/")[0] in command,
+            })
+            results = _measure(port, token, args, cpu)
             stored = stored_responses(url)
         finally:
             gunicorn.terminate()
@@ -121,13 +144,28 @@ def main() -> int:
     for label, r in results.items():
         print(f"{label:<12} {r['rps']:8.0f} {r['p50']:8.1f} {r['p99']:8.1f} {r['errors']:6d}   "
               f"{r['rps'] / base['rps']:11.2f} {r['p99'] / base['p99']:9.2f}")
+    _print_cpu(results)
     posted = results["survey POST"]["ok"]
     print(f"stored responses: {stored}, successful POSTs: {posted}, lost: {posted - stored}")
     return 0 if stored == posted and all(r["errors"] == 0 for r in results.values()) else 1
 
 
-def _measure(port: int, token: str, args) -> dict:
-    load = Load(port, args.concurrency, args.seconds)
+def _print_cpu(results: dict) -> None:
+    groups = list(results["bare GET"]["cpu_us"])
+    print(f"\nCPU per request, µs ({', '.join(groups)}; busy = cores in use)")
+    for label, r in results.items():
+        spent = "  ".join(f"{group} {r['cpu_us'][group]:6.0f}" for group in groups)
+        print(f"{label:<12} {spent}  total {sum(r['cpu_us'].values()):6.0f}  busy {r['busy_cores']:.2f}")
+    bare, post = results["bare GET"]["cpu_us"], results["survey POST"]["cpu_us"]
+    floor = bare["server"] + bare["load"] + post["postgres"] + post["redis"]
+    print(f"ceiling for survey POST (its server and load-generator work cut to the bare endpoint's, "
+          f"its PostgreSQL and Redis work as measured): {sum(bare.values()) / floor:.2f} of the bare endpoint")
+    print(f"survey POST against bare INSERT: {results['survey POST']['rps'] / results['bare INSERT']['rps']:.2f} "
+          f"of its requests/s")
+
+
+def _measure(port: int, token: str, args, cpu: ProcessCpu) -> dict:
+    load = Load(port, args.concurrency, args.seconds, cpu)
     form_headers = {"Content-Type": "application/x-www-form-urlencoded"}
 
     def submission():
@@ -137,9 +175,13 @@ def _measure(port: int, token: str, args) -> dict:
         )
         return "POST", f"/s/{token}", body, form_headers, 302
 
+    def bare_store():
+        return "POST", "/bare/store", submission()[2], form_headers, 200
+
     load.run(lambda: ("GET", "/bare/", None, {}, 200))  # warm-up, not reported
     return {
         "bare GET": load.run(lambda: ("GET", "/bare/", None, {}, 200)),
+        "bare INSERT": load.run(bare_store),
         "survey GET": load.run(lambda: ("GET", f"/s/{token}", None, {}, 200)),
         "survey POST": load.run(submission),
     }

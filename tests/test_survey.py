@@ -175,6 +175,9 @@ def test_inactive_touchpoint_is_politely_closed(app, owner, touchpoint):
     page = app.test_client().get(f"/s/{touchpoint.token}")
     assert page.status_code == 200 and "Not collecting feedback right now" in page.get_data(as_text=True)
     assert app.test_client().get(f"/s/{touchpoint.token}?score=9").status_code == 200
+    # A form opened before the touchpoint was deactivated is not stored either.
+    late = app.test_client().post(f"/s/{touchpoint.token}", data={"score": "9", "submission_key": "k" * 24})
+    assert late.status_code == 409 and "Not collecting feedback right now" in late.get_data(as_text=True)
     assert all_responses(app) == []
 
 

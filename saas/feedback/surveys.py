@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from billing import plans, usage
@@ -64,9 +64,12 @@ def touchpoint_for_token(token: str) -> Touchpoint | None:
     if not token or len(token) > 64:
         return None
     with unscoped():
-        return db.session.scalar(
-            select(Touchpoint).where(Touchpoint.token == token).options(joinedload(Touchpoint.tenant))
-        )
+        return db.session.scalar(_BY_TOKEN, {"token": token})
+
+
+# Every survey request starts here; built once, the statement skips its construction and
+# cache-key computation on each call.
+_BY_TOKEN = select(Touchpoint).where(Touchpoint.token == bindparam("token")).options(joinedload(Touchpoint.tenant))
 
 
 def is_collecting(touchpoint: Touchpoint) -> bool:

@@ -57,6 +57,10 @@ def _render_form(touchpoint, form, response=None, status=200):
     ), status
 
 
+def _closed(touchpoint, status=200):
+    return render_template("survey/closed.html", tenant=touchpoint.tenant), status
+
+
 def _carried_parameters(touchpoint) -> dict:
     """What the form's action keeps from the link: language, channel and hidden fields."""
     names = ("lang", "c", *touchpoint.hidden_field_names)
@@ -68,7 +72,7 @@ def _carried_parameters(touchpoint) -> dict:
 def show(token):
     touchpoint = _touchpoint(token)
     if not surveys.is_collecting(touchpoint):
-        return render_template("survey/closed.html", tenant=touchpoint.tenant)
+        return _closed(touchpoint)
     if "score" in request.args:
         return _one_click(touchpoint)
     return _render_form(touchpoint, SurveyForm(submission_key=surveys.new_submission_key()))
@@ -116,6 +120,8 @@ def answer(token, key):
 @limiter.limit(_submit_limit, key_func=_per_client_and_touchpoint)
 def submit(token):
     touchpoint = _touchpoint(token)
+    if not surveys.is_collecting(touchpoint):
+        return _closed(touchpoint, status=409)  # a form left open while the business stopped collecting
     form = SurveyForm(request.form)
     if form.website.data:  # the honeypot: only bots fill it in
         return redirect(url_for("survey.thanks", token=token, lang=g.survey_locale))
