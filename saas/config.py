@@ -37,7 +37,9 @@ def from_env(environ=None) -> dict:
     return {
         "SECRET_KEY": env.get("SECRET_KEY") or "dev-only-secret-change-me",
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: a database error's message (logged, sent to Sentry) never quotes the
+        # values it was given, which are often a customer's comment or email.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "REDIS_URL": redis_url,
         "SMTP_URL": env.get("SMTP_URL") or None,
         "MAIL_FROM": env.get("MAIL_FROM", "Loopline <no-reply@loopline.local>"),

@@ -14,6 +14,9 @@ SENSITIVE_KEYS = {
     "confirm", "body_text", "body_html", "cookie", "authorization", "csrf_token", "token",
 }
 FILTERED = "[Filtered]"
+# Reset, verification, invitation, unsubscribe and survey links carry their secret as a path
+# segment: a long run of token characters.
+TOKEN_IN_PATH = re.compile(r"(?<=/)[A-Za-z0-9_\-.]{16,}(?=[/?#]|$)")
 
 
 def init_sentry(app: Flask, transport=None) -> None:
@@ -38,7 +41,38 @@ def scrub_event(event: dict, hint=None) -> dict:
     A value seen under a sensitive key (the form's comment) is also cut out wherever else it
     appears: in an exception message, in a local variable of another name."""
     event.pop("user", None)
+    _scrub_links(event.get("request") or {})
+    if "rq-job" in (event.get("extra") or {}):
+        _drop_local_variables(event)
     return _scrub(event, secrets=_variants(_sensitive_values(event)))
+
+
+def _scrub_links(request: dict) -> None:
+    """Tokens in the URL (and in a Referer that came from such a page) and the whole query
+    string (hidden fields such as an order number) never leave."""
+    if request.get("url"):
+        request["url"] = _without_tokens(request["url"])
+    if request.get("query_string"):
+        request["query_string"] = FILTERED
+    headers = request.get("headers") or {}
+    for name in [name for name in headers if name.lower() == "referer"]:
+        headers[name] = _without_tokens(headers[name].split("?", 1)[0])
+
+
+def _without_tokens(url: str) -> str:
+    return TOKEN_IN_PATH.sub(FILTERED, url)
+
+
+def _drop_local_variables(event: dict) -> None:
+    """A job reads customers' words from the database into variables of any name; unlike a
+    request's form, nothing tells the scrubber which values they are. Its frames go without
+    their local variables."""
+    for exception in (event.get("exception") or {}).get("values") or []:
+        for frame in (exception.get("stacktrace") or {}).get("frames") or []:
+            frame.pop("vars", None)
+    for thread in (event.get("threads") or {}).get("values") or []:
+        for frame in (thread.get("stacktrace") or {}).get("frames") or []:
+            frame.pop("vars", None)
 
 
 def _sensitive_values(value, sensitive: bool = False) -> set[str]:

@@ -124,3 +124,51 @@ def test_healthz_names_what_is_down(database_url, tmp_path):
     ).test_client()
     response = db_down.get("/healthz")
     assert response.status_code == 503 and response.json == {"db": "down", "queue": "inline"}
+
+
+def test_tokens_and_query_strings_in_links_are_scrubbed():
+    from saas.observability import scrub_event
+
+    reset_token = "eyJ1IjozfQ.Zx8sQw.k3lP0vS2Hq-9cJ_rT1mN"
+    event = {"request": {
+        "url": f"https://app.example/reset/{reset_token}",
+        "query_string": "order=A-1042&lang=ru",
+        "headers": {"Referer": f"https://app.example/invite/{reset_token}?next=/x", "User-Agent": "Firefox"},
+    }}
+    scrubbed = json.dumps(scrub_event(event))
+    assert reset_token not in scrubbed and "A-1042" not in scrubbed
+    assert event["request"]["url"] == "https://app.example/reset/[Filtered]"
+    assert event["request"]["headers"] == {"Referer": "https://app.example/invite/[Filtered]", "User-Agent": "Firefox"}
+
+
+def test_a_failed_job_is_reported_without_local_variables():
+    from saas.observability import scrub_event
+
+    frames = [{"function": "process_response", "vars": {"text": repr(COMMENT), "response_id": "7"}}]
+    event = {"extra": {"rq-job": {"func": "worker.jobs.process_response", "args": "[Filtered]"}},
+             "exception": {"values": [{"type": "KeyError", "value": "'waiting'", "stacktrace": {"frames": frames}}]}}
+    scrubbed = scrub_event(event)
+    assert COMMENT not in json.dumps(scrubbed)
+    assert scrubbed["exception"]["values"][0]["stacktrace"]["frames"] == [{"function": "process_response"}]
+    assert scrubbed["exception"]["values"][0]["value"] == "'waiting'"
+
+
+def test_database_errors_do_not_quote_what_they_were_given(app):
+    from sqlalchemy.exc import DBAPIError
+
+    from saas.extensions import db
+    from saas.feedback.models import Response
+
+    with app.app_context():
+        with pytest.raises(DBAPIError) as raised:
+            # An unknown touchpoint: the foreign key refuses the row, and the error would
+            # normally list every value of the INSERT, the comment included.
+            db.session.execute(Response.__table__.insert(), {
+                "tenant_id": 999999, "touchpoint_id": 999999, "metric": "nps", "score": 3, "comment": COMMENT,
+                "contact_email": CUSTOMER_EMAIL, "consent": True, "locale": "en", "channel": "LINK", "hidden": {},
+                "state": "RECEIVED", "submission_key": "k" * 24,
+            })
+        db.session.rollback()
+    message = str(raised.value)
+    assert "INSERT INTO response" in message
+    assert COMMENT not in message and CUSTOMER_EMAIL not in message
