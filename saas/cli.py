@@ -1,5 +1,6 @@
 """`flask create-admin EMAIL`, `flask demo`, `flask categorise` and `flask sweep`."""
 import json
+import sys
 
 import click
 from flask import Flask
@@ -44,7 +45,7 @@ def install(app: Flask) -> None:
         """Read JSON lines {"text", "locale", "score", "metric"} on stdin; write one JSON line
         each with the default categories, sentiment, needs_reply and needs_action."""
         failures = 0
-        for line in click.get_text_stream("stdin"):
+        for line in sys.stdin:  # CliRunner swaps it in tests
             if not line.strip():
                 continue
             result = categorise_line(line)

@@ -5,6 +5,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -22,7 +23,16 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+class Session(FlaskSession):
+    def get(self, entity, ident, **kwargs):
+        """session.get() answers from the identity map without a query when it can, and
+        the tenant scope's criteria only apply to queries: check the row it returns too."""
+        from tenants.scoping import visible_in_scope
+
+        return visible_in_scope(super().get(entity, ident, **kwargs))
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -13,7 +13,7 @@ import functools
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from sqlalchemy import ForeignKey, event, select
+from sqlalchemy import ForeignKey, event, inspect, select
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
 
 from saas.extensions import db
@@ -79,6 +79,19 @@ def owned(model, tenant_id: int, row_id: int, *options):
     return row
 
 
+def visible_in_scope(row):
+    """The row if the current scope may see it: None for another tenant's row, an error
+    with no scope at all (as for a query)."""
+    if not isinstance(row, TenantScoped):
+        return row
+    scope = _scope.get()
+    if scope is UNSCOPED:
+        return row
+    if scope is None:
+        raise TenantScopeMissing("session.get() of a tenant-owned row outside tenant_scope()/unscoped()")
+    return row if row.tenant_id == scope else None
+
+
 def _touches_tenant_rows(state: ORMExecuteState) -> bool:
     # all_mappers only names the entities selected at the top level; a tenant table can
     # also come in through a join, select_from(), a subquery, a count or an eager load
@@ -135,6 +148,31 @@ def _scope_statement(state: ORMExecuteState) -> None:
             TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True
         )
     )
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_moving_rows(session: Session, flush_context, instances) -> None:
+    """A row never changes tenant, whatever the scope: not by its column, not through its
+    `tenant` relationship."""
+    for obj in session.dirty:
+        through = _moved_through(obj) if isinstance(obj, TenantScoped) else None
+        if through:
+            raise TenantScopeMissing(f"refusing to move a {type(obj).__name__} to another tenant (through {through})")
+
+
+def _moved_through(obj) -> str | None:
+    attributes = inspect(obj).attrs
+    column = attributes.tenant_id.history
+    before = [value for value in (*column.deleted, *column.unchanged) if value is not None]
+    if column.deleted and before and list(column.added) != before:
+        return "tenant_id"
+    if "tenant" in attributes.keys():
+        # The old tenant of a relationship that was never loaded is not in its history;
+        # the column still holds it until the flush.
+        added = [tenant for tenant in attributes.tenant.history.added if tenant is not None]
+        if added and before and added[0].id != before[0]:
+            return "tenant"
+    return None
 
 
 @event.listens_for(Session, "before_flush")

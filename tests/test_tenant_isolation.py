@@ -503,3 +503,42 @@ def test_the_role_each_tenant_route_declares_is_what_it_enforces(app):
     # The staff member and the admin do reach what their role allows.
     assert stan.get("/dashboard").status_code == 200 and stan.get(f"/tasks/{a['task_id'][0]}").status_code == 200
     assert admin.get("/team").status_code == 200 and admin.get("/touchpoints/").status_code == 200
+
+
+def test_a_row_already_in_the_session_is_not_handed_to_another_tenants_scope(app, two_tenants):
+    a, b = two_tenants["a"], two_tenants["b"]
+    with app.app_context():
+        with unscoped():
+            b_membership = db.session.scalar(sa.select(Membership).where(Membership.tenant_id == b).limit(1))
+        # It is in the identity map now, where session.get() finds it without a query.
+        with tenant_scope(a):
+            assert db.session.get(Membership, b_membership.id) is None
+        with tenant_scope(b):
+            assert db.session.get(Membership, b_membership.id) is b_membership
+        with pytest.raises(TenantScopeMissing):
+            db.session.get(Membership, b_membership.id)
+
+
+def test_a_row_never_moves_to_another_tenant(app, two_tenants):
+    a, b = two_tenants["a"], two_tenants["b"]
+    with app.app_context():
+        with unscoped():
+            membership = db.session.scalar(sa.select(Membership).where(Membership.tenant_id == a).limit(1))
+            tenant_b = db.session.get(Tenant, b)
+            membership.tenant_id = b
+            with pytest.raises(TenantScopeMissing):
+                db.session.flush()
+            db.session.rollback()
+            membership = db.session.scalar(sa.select(Membership).where(Membership.tenant_id == a).limit(1))
+            membership.tenant = db.session.get(Tenant, b)
+            with pytest.raises(TenantScopeMissing):
+                db.session.flush()
+            db.session.rollback()
+            # Other changes to the row are fine, and so is setting the tenant it already has.
+            membership = db.session.scalar(sa.select(Membership).where(Membership.tenant_id == a).limit(1))
+            membership.tenant_id = a
+            membership.role = Role.ADMIN
+            db.session.flush()
+            db.session.rollback()
+        assert tenant_b is not None
+    assert _count_all(app) == (6, 2)
