@@ -11,7 +11,7 @@ import enum
 from datetime import datetime, timedelta
 
 from flask import current_app, render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, lazy_gettext as _l
 from sqlalchemy import JSON, DateTime, Enum, ForeignKey, Integer, String, Text, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -23,6 +23,13 @@ class MessageStatus(str, enum.Enum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+
+    @property
+    def label(self):
+        return MESSAGE_STATUS_LABELS[self]
+
+
+MESSAGE_STATUS_LABELS = {MessageStatus.PENDING: _l("waiting"), MessageStatus.SENT: _l("sent"), MessageStatus.FAILED: _l("failed")}
 
 
 class Message(db.Model):

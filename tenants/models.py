@@ -4,6 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import JSON, Boolean, DateTime, Enum, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -24,10 +25,11 @@ class Role(str, enum.Enum):
     STAFF = "staff"
 
     @property
-    def label(self) -> str:
-        return self.value.capitalize()
+    def label(self):
+        return ROLE_LABELS[self]
 
 
+ROLE_LABELS = {Role.OWNER: _l("Owner"), Role.ADMIN: _l("Admin"), Role.STAFF: _l("Staff")}
 ROLE_RANK = {Role.OWNER: 3, Role.ADMIN: 2, Role.STAFF: 1}
 
 
@@ -150,6 +152,17 @@ class TouchpointKind(str, enum.Enum):
     NEWSLETTER = "newsletter"
     SUPPORT = "support"
     OTHER = "other"
+
+    @property
+    def label(self):
+        return KIND_LABELS[self]
+
+
+KIND_LABELS = {
+    TouchpointKind.WEBSITE: _l("Website"), TouchpointKind.APP: _l("App"), TouchpointKind.STORE: _l("Store"),
+    TouchpointKind.DELIVERY: _l("Delivery"), TouchpointKind.NEWSLETTER: _l("Newsletter"),
+    TouchpointKind.SUPPORT: _l("Support"), TouchpointKind.OTHER: _l("Other"),
+}
 
 
 class Touchpoint(TenantScoped, db.Model):

@@ -6,6 +6,8 @@ change and the emails it causes (outbox rows) commit together.
 """
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 import functools
 import re
 import unicodedata
@@ -50,20 +52,20 @@ def normalise_email(raw: str) -> str:
     try:
         return validate_email((raw or "").strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as error:
-        raise AccountError(f"That email address is not valid: {error}", field="email") from error
+        raise AccountError(_l("That email address is not valid: %(reason)s", reason=str(error)), field="email") from error
 
 
 def password_problem(password: str, email: str = "") -> str | None:
     """Why a password is too weak, or None when it is acceptable."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Use at least {MIN_PASSWORD_LENGTH} characters."
+        return _l("Use at least %(count)s characters.", count=MIN_PASSWORD_LENGTH)
     if len(password) > 200:
-        return "Use at most 200 characters."
+        return _l("Use at most 200 characters.")
     lowered = password.lower()
     if lowered in _COMMON_PASSWORDS or len(set(lowered)) < 4:
-        return "That password is too easy to guess."
+        return _l("That password is too easy to guess.")
     if email and lowered in {email.lower(), email.split("@")[0].lower()}:
-        return "Do not use your email address as your password."
+        return _l("Do not use your email address as your password.")
     return None
 
 
@@ -101,11 +103,11 @@ def signup(business_name: str, owner_name: str, email: str, password: str, local
     """Create the tenant, its owner and the membership, and queue the verification email."""
     email = normalise_email(email)
     if find_user_by_email(email):
-        raise AccountError("An account with this email already exists. Log in instead.", field="email")
+        raise AccountError(_l("An account with this email already exists. Log in instead."), field="email")
     _require_strong(password, email)
     business_name = business_name.strip()
     if not business_name:
-        raise AccountError("Enter your business name.", field="business_name")
+        raise AccountError(_l("Enter your business name."), field="business_name")
     locale = locale if locale in LOCALES else "en"
     tenant = Tenant(name=business_name, slug=unique_slug(business_name), locale=locale, plan=plans.DEFAULT_PLAN)
     user = User(email=email, name=owner_name.strip(), locale=locale)
@@ -193,19 +195,19 @@ def reset_password(token: str, new_password: str) -> User:
 
 def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
-        raise AccountError("Your current password is not correct.", field="current_password")
+        raise AccountError(_l("Your current password is not correct."), field="current_password")
     _require_strong(new, user.email, field="new_password")
     user.set_password(new)
 
 
 def request_email_change(user: User, new_email: str, password: str) -> str:
     if not user.check_password(password):
-        raise AccountError("Your password is not correct.", field="password")
+        raise AccountError(_l("Your password is not correct."), field="password")
     new_email = normalise_email(new_email)
     if new_email == user.email:
-        raise AccountError("That is already your email address.", field="new_email")
+        raise AccountError(_l("That is already your email address."), field="new_email")
     if find_user_by_email(new_email):
-        raise AccountError("Another account uses this email address.", field="new_email")
+        raise AccountError(_l("Another account uses this email address."), field="new_email")
     token = tokens.sign("change-email", {"uid": user.id, "old": user.email, "new": new_email})
     queue_email(
         "email_change", new_email, "change_email", locale=user.locale,
@@ -221,7 +223,7 @@ def confirm_email_change(token: str) -> User:
     if user is None or user.email != payload.get("old"):
         raise tokens.InvalidToken("no such user, or the email changed since")
     if find_user_by_email(payload["new"]):
-        raise AccountError("Another account took this email address in the meantime.")
+        raise AccountError(_l("Another account took this email address in the meantime."))
     user.email = payload["new"]
     user.verified_at = utcnow()
     return user
@@ -270,25 +272,25 @@ def pending_invitations(tenant: Tenant) -> list[Invitation]:
 def invite(actor: Membership, email: str, role: Role) -> Invitation:
     """Owners and admins invite; only an owner may invite another owner."""
     if not actor.has_role(Role.ADMIN):
-        raise AccountError("Only owners and admins can invite people.")
+        raise AccountError(_l("Only owners and admins can invite people."))
     if not actor.user.is_verified:
-        raise AccountError("Verify your email address before inviting your team.")
+        raise AccountError(_l("Verify your email address before inviting your team."))
     role = Role(role)
     if ROLE_RANK[role] > ROLE_RANK[actor.role]:
-        raise AccountError("Only an owner can invite another owner.", field="role")
+        raise AccountError(_l("Only an owner can invite another owner."), field="role")
     email = normalise_email(email)
     tenant = actor.tenant
     existing_user = find_user_by_email(email)
     if existing_user and any(m.user_id == existing_user.id for m in team_members(tenant)):
-        raise AccountError("This person is already in your team.", field="email")
+        raise AccountError(_l("This person is already in your team."), field="email")
     for stale in _open_invitations_for(tenant, email):
         db.session.delete(stale)  # re-inviting replaces the old link
     db.session.flush()
     if not plans.may_add_seat(tenant):
         plan = plans.plan_for(tenant)
         raise AccountError(
-            f"Your {plan.name} plan includes {plan.seats} seats and they are all taken. "
-            "Upgrade your plan or remove a member to invite someone new.",
+            _l("Your %(plan)s plan includes %(seats)s seats and they are all taken. "
+               "Upgrade your plan or remove a member to invite someone new.", plan=plan.name, seats=plan.seats),
             field="email",
         )
     token, token_hash = tokens.new_random_token()
@@ -331,7 +333,7 @@ def accept_invitation(token: str, user: User | None, name: str = "", password: s
     with unscoped():
         if user is None:
             if find_user_by_email(invitation.email):
-                raise AccountError("You already have an account: log in to accept the invitation.")
+                raise AccountError(_l("You already have an account: log in to accept the invitation."))
             _require_strong(password, invitation.email)
             user = User(email=invitation.email, name=name.strip(), locale=invitation.tenant.locale,
                         verified_at=utcnow())
@@ -339,7 +341,7 @@ def accept_invitation(token: str, user: User | None, name: str = "", password: s
             db.session.add(user)
         elif user.email != invitation.email:
             raise AccountError(
-                f"This invitation was sent to {invitation.email}. Log out and accept it with that account."
+                _l("This invitation was sent to %(email)s. Log out and accept it with that account.", email=invitation.email)
             )
         elif user.verified_at is None:
             user.verified_at = utcnow()  # the invitation link proves the mailbox
@@ -362,27 +364,27 @@ def _member(actor: Membership, membership_id: int) -> Membership:
 
 def change_role(actor: Membership, membership_id: int, role: Role) -> Membership:
     if not actor.has_role(Role.OWNER):
-        raise AccountError("Only owners can change roles.")
+        raise AccountError(_l("Only owners can change roles."))
     member = _member(actor, membership_id)
     role = Role(role)
     if member.role == Role.OWNER and role != Role.OWNER and _owner_count(actor.tenant_id) == 1:
-        raise AccountError("A business needs at least one owner. Make someone else an owner first.")
+        raise AccountError(_l("A business needs at least one owner. Make someone else an owner first."))
     member.role = role
     return member
 
 
 def remove_member(actor: Membership, membership_id: int) -> None:
     if not actor.has_role(Role.OWNER):
-        raise AccountError("Only owners can remove members.")
+        raise AccountError(_l("Only owners can remove members."))
     member = _member(actor, membership_id)
     if member.role == Role.OWNER and _owner_count(actor.tenant_id) == 1:
-        raise AccountError("You cannot remove the last owner.")
+        raise AccountError(_l("You cannot remove the last owner."))
     db.session.delete(member)
 
 
 def revoke_invitation(actor: Membership, invitation_id: int) -> None:
     if not actor.has_role(Role.ADMIN):
-        raise AccountError("Only owners and admins can revoke invitations.")
+        raise AccountError(_l("Only owners and admins can revoke invitations."))
     db.session.delete(owned(Invitation, actor.tenant_id, invitation_id))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import secrets
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from billing import plans
@@ -42,8 +43,8 @@ def _require_room(tenant: Tenant) -> None:
     if not plans.may_add_touchpoint(tenant, active_count(tenant)):
         plan = plans.plan_for(tenant)
         raise AccountError(
-            f"Your {plan.name} plan includes {plan.touchpoints} active touchpoints. "
-            "Upgrade your plan, or deactivate a touchpoint first.",
+            _l("Your %(plan)s plan includes %(count)s active touchpoints. "
+               "Upgrade your plan, or deactivate a touchpoint first.", plan=plan.name, count=plan.touchpoints),
             field="name",
         )
 
@@ -53,12 +54,12 @@ def parse_hidden_fields(raw: str) -> str:
     for name in names:
         if not HIDDEN_FIELD_PATTERN.match(name) or name in RESERVED_PARAMETERS:
             raise AccountError(
-                f"“{name}” cannot be a hidden field: use lower-case letters, digits and _ "
-                "(up to 30), and none of: " + ", ".join(sorted(RESERVED_PARAMETERS)) + ".",
+                _l("“%(name)s” cannot be a hidden field: use lower-case letters, digits and _ (up to 30), "
+                   "and none of: %(reserved)s.", name=name, reserved=", ".join(sorted(RESERVED_PARAMETERS))),
                 field="hidden_fields",
             )
     if len(set(names)) > MAX_HIDDEN_FIELDS:
-        raise AccountError(f"At most {MAX_HIDDEN_FIELDS} hidden fields.", field="hidden_fields")
+        raise AccountError(_l("At most %(count)s hidden fields.", count=MAX_HIDDEN_FIELDS), field="hidden_fields")
     return ",".join(dict.fromkeys(names))
 
 
@@ -69,7 +70,7 @@ def _assignee(tenant: Tenant, membership_id: int | None) -> Membership | None:
         select(Membership).where(Membership.id == membership_id, Membership.tenant_id == tenant.id)
     )
     if membership is None:
-        raise AccountError("Choose someone from your team.", field="default_assignee_id")
+        raise AccountError(_l("Choose someone from your team."), field="default_assignee_id")
     return membership
 
 
@@ -78,7 +79,7 @@ def create_touchpoint(
 ) -> Touchpoint:
     name = (name or "").strip()
     if not name:
-        raise AccountError("Give the touchpoint a name.", field="name")
+        raise AccountError(_l("Give the touchpoint a name."), field="name")
     _require_room(tenant)
     touchpoint = Touchpoint(
         tenant_id=tenant.id,
@@ -101,7 +102,7 @@ def update_touchpoint(
     touchpoint = get_touchpoint(tenant, touchpoint_id)
     name = (name or "").strip()
     if not name:
-        raise AccountError("Give the touchpoint a name.", field="name")
+        raise AccountError(_l("Give the touchpoint a name."), field="name")
     touchpoint.name = name
     touchpoint.kind = TouchpointKind(kind)
     touchpoint.hidden_fields = parse_hidden_fields(hidden_fields)
@@ -123,7 +124,7 @@ def delete_touchpoint(tenant: Tenant, touchpoint_id: int) -> None:
     touchpoint = get_touchpoint(tenant, touchpoint_id)
     has_responses = db.session.scalar(select(Response.id).where(Response.touchpoint_id == touchpoint.id).limit(1))
     if has_responses:
-        raise AccountError("This touchpoint has responses, so it cannot be deleted. Deactivate it instead.")
+        raise AccountError(_l("This touchpoint has responses, so it cannot be deleted. Deactivate it instead."))
     db.session.delete(touchpoint)
 
 
@@ -161,16 +162,16 @@ def update_survey_settings(
     sla_hours: int | None = None, reply_to: str | None = None,
 ) -> Tenant:
     if sla_hours is not None and not 1 <= sla_hours <= 168:
-        raise AccountError("Answer within 1 to 168 hours.", field="sla_hours")
+        raise AccountError(_l("Answer within 1 to 168 hours."), field="sla_hours")
     if locale not in LOCALES:
-        raise AccountError("Choose English, Russian or Ukrainian.", field="locale")
+        raise AccountError(_l("Choose English, Russian or Ukrainian."), field="locale")
     if metric not in metrics.METRICS:
-        raise AccountError("Choose NPS, CSAT or CES.", field="metric")
+        raise AccountError(_l("Choose NPS, CSAT or CES."), field="metric")
     if not COLOR_PATTERN.match(brand_color or ""):
-        raise AccountError("Use a colour like #2457c5.", field="brand_color")
+        raise AccountError(_l("Use a colour like #2457c5."), field="brand_color")
     review_url = (review_url or "").strip()
     if review_url and not re.match(r"^https?://[^\s/]+\.[^\s]+$", review_url):
-        raise AccountError("Use a full web address starting with https://", field="review_url")
+        raise AccountError(_l("Use a full web address starting with https://"), field="review_url")
     question = " ".join((question or "").split())
     tenant.metric = metric
     tenant.metric_question = None if not question or _is_standard_wording(tenant, question) else question
@@ -214,8 +215,8 @@ def set_logo(tenant: Tenant, data: bytes | None) -> None:
         tenant.logo = tenant.logo_type = None
         return
     if len(data) > MAX_LOGO_BYTES:
-        raise AccountError("Use a logo of at most 60 KB.", field="logo")
+        raise AccountError(_l("Use a logo of at most 60 KB."), field="logo")
     kind = next((mime for magic, mime in LOGO_TYPES.items() if data.startswith(magic)), None)
     if kind is None:
-        raise AccountError("Use a PNG or JPEG image.", field="logo")
+        raise AccountError(_l("Use a PNG or JPEG image."), field="logo")
     tenant.logo, tenant.logo_type = data, kind

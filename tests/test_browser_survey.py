@@ -57,7 +57,7 @@ def test_customers_answer_and_the_owner_sees_them(running_app, browser):
     owner.goto("/responses/")
     detractor = owner.locator("li.response", has_text="Очередь")
     expect(detractor).to_contain_text("<script>alert('x')</script>")
-    expect(detractor).to_contain_text("qr")
+    expect(detractor).to_contain_text("QR code")
     expect(detractor.locator(".score")).to_have_text("3")
     promoter = owner.locator("li.response.band-promoter")
     expect(promoter.locator(".score")).to_have_text("9")

@@ -57,9 +57,9 @@ def test_no_reply_without_consent(app):
     business = build_business(app)
     task_id = complaint_with_contact(app, business, consent=False)
     dina = staff_client(app)
-    assert "did not leave an email" in dina.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert "не залишив email із дозволом" in dina.get(f"/tasks/{task_id}").get_data(as_text=True)
     refused = post_form(dina, f"/tasks/{task_id}/reply", {"text": "Hello"}, page=f"/tasks/{task_id}")
-    assert "did not leave an email" in dina.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "не залишив email із дозволом" in dina.get(refused.headers["Location"]).get_data(as_text=True)
     assert rows(app, Message, kind="customer_reply") == []
     assert rows(app, Task)[0].first_reply_at is None
 
@@ -99,7 +99,7 @@ def test_unsubscribe_is_honoured_forever(app):
     assert [u.email for u in rows(app, Unsubscribe)] == ["klient@example.com"]
     later = complaint_with_contact(app, business)  # consent again, on a new response
     refused = post_form(dina, f"/tasks/{later}/reply", {"text": "Hello again"}, page=f"/tasks/{later}")
-    assert "unsubscribed" in dina.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "відписався" in dina.get(refused.headers["Location"]).get_data(as_text=True)
     assert len(rows(app, Message, kind="customer_reply")) == 1
     assert app.test_client().post("/u/forged").status_code == 404
 

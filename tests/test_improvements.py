@@ -64,5 +64,5 @@ def test_an_improvement_needs_a_category_and_text(app):
     build_business(app)
     owner = staff_client(app, "owner@zerno.example")
     refused = post_form(owner, "/improvements/", {"title": "x", "body": "y"}, page="/improvements/")
-    assert refused.status_code == 422 and "Choose at least one category" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Виберіть хоча б одну категорію" in refused.get_data(as_text=True)
     assert staff_client(app).get("/improvements/").status_code == 403

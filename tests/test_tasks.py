@@ -75,7 +75,7 @@ def test_work_a_task_from_start_to_resolution(app):
     page = dina.get(f"/tasks/{task_id}").get_data(as_text=True)
     assert "&lt;b&gt;Called&lt;/b&gt;" in page and "New courier firm" in page
     closed = post_form(dina, f"/tasks/{task_id}/dismiss", {"reason": "spam"}, page=f"/tasks/{task_id}")
-    assert "This task is closed" in dina.get(closed.headers["Location"]).get_data(as_text=True)  # service messages are English
+    assert "Це завдання закрите" in dina.get(closed.headers["Location"]).get_data(as_text=True)  # Dina reads Ukrainian
     assert rows(app, Task)[0].status == TaskStatus.RESOLVED
 
 

@@ -1,6 +1,8 @@
 """Owners tune their categories: names, keywords, and who handles each."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 import re
 
 from sqlalchemy import select
@@ -22,10 +24,10 @@ def categories(tenant: Tenant) -> list[Category]:
 def parse_keywords(raw: str) -> str:
     words = [" ".join(word.split()).lower() for word in re.split(r"[,\n;]+", raw or "") if word.strip()]
     if len(words) > MAX_KEYWORDS:
-        raise AccountError(f"At most {MAX_KEYWORDS} keywords per category.", field="keywords")
+        raise AccountError(_l("At most %(count)s keywords per category.", count=MAX_KEYWORDS), field="keywords")
     for word in words:
         if len(word) > 60 or word.strip("*") == "" or "*" in word.rstrip("*").replace("* ", " "):
-            raise AccountError(f"“{word}” is not a keyword: use words, with * only at a word's end.", field="keywords")
+            raise AccountError(_l("“%(word)s” is not a keyword: use words, with * only at a word's end.", word=word), field="keywords")
     return ", ".join(dict.fromkeys(words))
 
 
@@ -33,17 +35,17 @@ def _members(tenant: Tenant, ids: list[int]) -> list[int]:
     ids = [int(i) for i in ids or []]
     known = set(db.session.scalars(select(Membership.id).where(Membership.tenant_id == tenant.id, Membership.id.in_(ids))))
     if set(ids) - known:
-        raise AccountError("Choose people from your team.", field="assignee_ids")
+        raise AccountError(_l("Choose people from your team."), field="assignee_ids")
     return list(dict.fromkeys(ids))
 
 
 def _name(tenant: Tenant, name: str, category_id: int | None = None) -> str:
     name = " ".join((name or "").split())
     if not name:
-        raise AccountError("Give the category a name.", field="name")
+        raise AccountError(_l("Give the category a name."), field="name")
     clash = db.session.scalar(select(Category.id).where(Category.tenant_id == tenant.id, Category.name == name))
     if clash and clash != category_id:
-        raise AccountError("Another category has this name.", field="name")
+        raise AccountError(_l("Another category has this name."), field="name")
     return name
 
 

@@ -6,6 +6,8 @@ business; in their survey language; in the business's name, answers going to its
 mailbox; every one with a one-click unsubscribe link and List-Unsubscribe headers."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from sqlalchemy import select
 
 from saas.extensions import db
@@ -58,10 +60,10 @@ def parse_saved_replies(text: str, field: str) -> list[list[str]]:
             continue
         title, sep, body = line.partition(":")
         if not sep or not title.strip() or not body.strip():
-            raise AccountError(f"Write each saved reply as “Title: the reply” (not “{line.strip()[:40]}”).", field=field)
+            raise AccountError(_l("Write each saved reply as “Title: the reply” (not “%(line)s”).", line=line.strip()[:40]), field=field)
         replies.append([title.strip()[:60], body.strip()[:MAX_REPLY]])
     if len(replies) > 20:
-        raise AccountError("At most 20 saved replies per language.", field=field)
+        raise AccountError(_l("At most 20 saved replies per language."), field=field)
     return replies
 
 
@@ -74,9 +76,9 @@ def is_unsubscribed(tenant_id: int, email: str) -> bool:
 def why_not_contactable(response: Response) -> str | None:
     """None when the customer may be written to; otherwise the reason, for the task page."""
     if not response.consent or not response.contact_email:
-        return "The customer did not leave an email with permission to contact them."
+        return _l("The customer did not leave an email with permission to contact them.")
     if is_unsubscribed(response.tenant_id, response.contact_email):
-        return "The customer unsubscribed from this business's messages."
+        return _l("The customer unsubscribed from this business's messages.")
     return None
 
 
@@ -111,9 +113,9 @@ def _first_owner_email(tenant: Tenant) -> str | None:
 def reply(task: Task, actor: Membership, text: str) -> Message:
     text = (text or "").strip()
     if not text:
-        raise AccountError("Write your reply.", field="text")
+        raise AccountError(_l("Write your reply."), field="text")
     if len(text) > MAX_REPLY:
-        raise AccountError(f"Keep it under {MAX_REPLY} characters.", field="text")
+        raise AccountError(_l("Keep it under %(count)s characters.", count=MAX_REPLY), field="text")
     message = _send_to_customer(task, "customer_reply", "customer_reply", text=text, author=actor.user)
     if task.first_reply_at is None:
         task.first_reply_at = utcnow()

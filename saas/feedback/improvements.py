@@ -3,6 +3,8 @@ comment fell in its categories (optionally: touchpoints, feedback since a date).
 per address however many comments they left; sent in batches by a job, safe to re-run."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from datetime import datetime
 
 from sqlalchemy import and_, func, select
@@ -29,11 +31,11 @@ def get_improvement(tenant: Tenant, improvement_id: int) -> Improvement:
     return owned(Improvement, tenant.id, improvement_id)
 
 
-def _own_ids(model, tenant: Tenant, ids: list[int], field: str, what: str) -> list[int]:
+def _own_ids(model, tenant: Tenant, ids: list[int], field: str, refusal) -> list[int]:
     ids = list(dict.fromkeys(int(i) for i in ids or []))
     known = set(db.session.scalars(select(model.id).where(model.tenant_id == tenant.id, model.id.in_(ids))))
     if set(ids) - known:
-        raise AccountError(f"Choose from your {what}.", field=field)
+        raise AccountError(refusal, field=field)
     return ids
 
 
@@ -41,15 +43,15 @@ def create_improvement(tenant: Tenant, title: str, body: str, category_ids: list
                        touchpoint_ids: list[int], since: datetime | None, published: bool) -> Improvement:
     title, body = (title or "").strip(), (body or "").strip()
     if not title:
-        raise AccountError("Give it a title.", field="title")
+        raise AccountError(_l("Give it a title."), field="title")
     if not body:
-        raise AccountError("Say what changed.", field="body")
-    categories = _own_ids(Category, tenant, category_ids, "category_ids", "categories")
+        raise AccountError(_l("Say what changed."), field="body")
+    categories = _own_ids(Category, tenant, category_ids, "category_ids", _l("Choose from your categories."))
     if not categories:
-        raise AccountError("Choose at least one category: who complained about it hears about it.", field="category_ids")
+        raise AccountError(_l("Choose at least one category: who complained about it hears about it."), field="category_ids")
     improvement = Improvement(
         tenant_id=tenant.id, title=title[:200], body=body[:10_000], category_ids=categories,
-        touchpoint_ids=_own_ids(Touchpoint, tenant, touchpoint_ids, "touchpoint_ids", "touchpoints"),
+        touchpoint_ids=_own_ids(Touchpoint, tenant, touchpoint_ids, "touchpoint_ids", _l("Choose from your touchpoints.")),
         since=since, published=published,
     )
     db.session.add(improvement)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, DateTime, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -25,6 +26,13 @@ class Channel(str, enum.Enum):
     LINK = "link"
     QR = "qr"
     EMAIL = "email"
+
+    @property
+    def label(self):
+        return CHANNEL_LABELS[self]
+
+
+CHANNEL_LABELS = {Channel.LINK: _l("link"), Channel.QR: _l("QR code"), Channel.EMAIL: _l("email")}
 
 
 def _enum(cls, name):
@@ -114,7 +122,15 @@ class TaskStatus(str, enum.Enum):
     RESOLVED = "resolved"
     DISMISSED = "dismissed"
 
+    @property
+    def label(self):
+        return STATUS_LABELS[self]
 
+
+STATUS_LABELS = {
+    TaskStatus.OPEN: _l("open"), TaskStatus.IN_PROGRESS: _l("in progress"), TaskStatus.RESOLVED: _l("resolved"),
+    TaskStatus.DISMISSED: _l("dismissed"),
+}
 OPEN_STATUSES = (TaskStatus.OPEN, TaskStatus.IN_PROGRESS)
 
 
@@ -152,6 +168,19 @@ class TaskEvent(TenantScoped, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     task: Mapped[Task] = relationship(back_populates="events")
+
+    @property
+    def label(self):
+        return EVENT_LABELS.get(self.kind, self.kind)
+
+
+EVENT_LABELS = {
+    "created": _l("created"), "assigned": _l("assigned"), "started": _l("started"), "note": _l("note"),
+    "categories": _l("categories corrected"), "needs": _l("needs corrected"), "replied": _l("replied to the customer"),
+    "resolved": _l("resolved"), "dismissed": _l("dismissed"), "told_customer": _l("told the customer"),
+    "customer_said": _l("the customer answered"), "reopened": _l("reopened"), "reminded": _l("reminder sent"),
+    "escalated": _l("escalated"),
+}
 
 
 class Unsubscribe(TenantScoped, db.Model):

@@ -2,6 +2,8 @@
 resolve, dismiss). Every change is a TaskEvent in the same transaction; the caller commits."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -96,15 +98,15 @@ def get_task(tenant_id: int, task_id: int) -> Task:
 
 def _require_open(task: Task) -> None:
     if task.status not in OPEN_STATUSES:
-        raise AccountError("This task is closed. Reopen it first.")
+        raise AccountError(_l("This task is closed. Reopen it first."))
 
 
-def _text(value: str, field: str, what: str) -> str:
+def _text(value: str, field: str, missing) -> str:
     value = (value or "").strip()
     if not value:
-        raise AccountError(f"Write {what}.", field=field)
+        raise AccountError(missing, field=field)
     if len(value) > MAX_NOTE:
-        raise AccountError(f"Keep it under {MAX_NOTE} characters.", field=field)
+        raise AccountError(_l("Keep it under %(count)s characters.", count=MAX_NOTE), field=field)
     return value
 
 
@@ -116,7 +118,7 @@ def start_work(task: Task, actor: Membership) -> None:
 
 
 def add_note(task: Task, actor: Membership, text: str) -> None:
-    record_event(task, "note", actor, text=_text(text, "text", "a note"))
+    record_event(task, "note", actor, text=_text(text, "text", _l("Write a note.")))
 
 
 def reassign(task: Task, actor: Membership, membership_id: int) -> None:
@@ -125,7 +127,7 @@ def reassign(task: Task, actor: Membership, membership_id: int) -> None:
         select(Membership).where(Membership.id == membership_id, Membership.tenant_id == task.tenant_id)
     )
     if member is None:
-        raise AccountError("Choose someone from your team.", field="assignee_id")
+        raise AccountError(_l("Choose someone from your team."), field="assignee_id")
     if member.id == task.assignee_id:
         return
     task.assignee = member
@@ -140,15 +142,15 @@ def root_causes(tenant) -> list[str]:
 def parse_root_causes(text: str) -> list[str]:
     causes = list(dict.fromkeys(line.strip()[:60] for line in (text or "").splitlines() if line.strip()))
     if not 1 <= len(causes) <= 20:
-        raise AccountError("Keep between 1 and 20 root causes, one per line.", field="root_causes")
+        raise AccountError(_l("Keep between 1 and 20 root causes, one per line."), field="root_causes")
     return causes
 
 
 def resolve(task: Task, actor: Membership, note: str, root_cause: str) -> None:
     _require_open(task)
     if root_cause not in root_causes(task.response.touchpoint.tenant):
-        raise AccountError("Choose the root cause.", field="root_cause")
-    task.resolution_note = _text(note, "note", "what was done")
+        raise AccountError(_l("Choose the root cause."), field="root_cause")
+    task.resolution_note = _text(note, "note", _l("Write what was done."))
     task.status = TaskStatus.RESOLVED
     task.resolved_at = utcnow()
     record_event(task, "resolved", actor, root_cause=root_cause)
@@ -157,7 +159,7 @@ def resolve(task: Task, actor: Membership, note: str, root_cause: str) -> None:
 def dismiss(task: Task, actor: Membership, reason: str) -> None:
     _require_open(task)
     if reason not in DISMISS_REASONS:
-        raise AccountError("Choose why it needs no work.", field="reason")
+        raise AccountError(_l("Choose why it needs no work."), field="reason")
     task.status = TaskStatus.DISMISSED
     task.resolved_at = utcnow()
     record_event(task, "dismissed", actor, reason=reason)
@@ -178,7 +180,7 @@ def correct_categories(task: Task, actor: Membership, category_ids: list[int]) -
         select(Category.id).where(Category.tenant_id == task.tenant_id, Category.id.in_(ids))
     ))
     if set(ids) - known:
-        raise AccountError("Choose from your categories.", field="category_ids")
+        raise AccountError(_l("Choose from your categories."), field="category_ids")
     response = task.response
     before = sorted(link.category_id for link in response.categories)
     response.categories = [

@@ -1,5 +1,6 @@
 """The logged-in user's own account: password and email address."""
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from saas.extensions import db
@@ -38,7 +39,7 @@ def change_password():
         else:
             db.session.commit()
             login_user(current_user._get_current_object())  # keep this session; others are now invalid
-            flash("Your password is changed. Other devices have been logged out.", "success")
+            flash(_("Your password is changed. Other devices have been logged out."), "success")
             return redirect(url_for("account.settings"))
     return _render(password_form=form, status=422)
 
@@ -55,7 +56,7 @@ def change_email():
             attach_error(form, error)
         else:
             db.session.commit()
-            flash(f"We sent a confirmation link to {new_email}. Your email changes when you open it.", "info")
+            flash(_("We sent a confirmation link to %(email)s. Your email changes when you open it.", email=new_email), "info")
             return redirect(url_for("account.settings"))
     return _render(email_form=form, status=422)
 
@@ -68,5 +69,5 @@ def confirm_email_change(token):
         db.session.rollback()
         return render_template("auth/link_invalid.html", what="email change"), 400
     db.session.commit()
-    flash(f"Your email address is now {user.email}.", "success")
+    flash(_("Your email address is now %(email)s.", email=user.email), "success")
     return redirect(url_for("account.settings") if current_user.is_authenticated else url_for("auth.login"))

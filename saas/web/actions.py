@@ -16,8 +16,8 @@ def apply_change(change, success_message: str, back_to: str, **url_values):
         abort(404)
     except AccountError as error:
         db.session.rollback()
-        flash(error.message, "error")
+        flash(str(error.message), "error")
     else:
         db.session.commit()
-        flash(success_message, "success")
+        flash(str(success_message), "success")
     return redirect(url_for(back_to, **url_values))

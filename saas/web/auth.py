@@ -1,5 +1,6 @@
 """Sign-up, log-in/out, email verification and password reset."""
 from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from saas.extensions import db, limiter
@@ -35,7 +36,7 @@ def signup():
             db.session.commit()
             login_user(membership.user)
             session[TENANT_SESSION_KEY] = membership.tenant_id
-            flash(f"Welcome! We sent a link to {membership.user.email} to verify your address.", "success")
+            flash(_("Welcome! We sent a link to %(email)s to verify your address.", email=membership.user.email), "success")
             return redirect(url_for("onboarding.metric"))
     return render_template("auth/signup.html", form=form), 200 if not form.errors else 422
 
@@ -64,7 +65,7 @@ def login():
 def logout():
     logout_user()
     session.clear()
-    flash("You are logged out.", "info")
+    flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -76,7 +77,7 @@ def verify_email(token):
         db.session.rollback()
         return render_template("auth/link_invalid.html", what="verification"), 400
     db.session.commit()
-    flash("Your email address is verified. Thank you!", "success")
+    flash(_("Your email address is verified. Thank you!"), "success")
     return redirect(url_for("main.dashboard") if current_user.is_authenticated else url_for("auth.login"))
 
 
@@ -87,7 +88,7 @@ def resend_verification():
     if not current_user.is_verified:
         services.send_verification(current_user)
         db.session.commit()
-        flash(f"We sent a new verification link to {current_user.email}.", "info")
+        flash(_("We sent a new verification link to %(email)s.", email=current_user.email), "info")
     return redirect(url_for("main.dashboard"))
 
 
@@ -119,6 +120,6 @@ def reset_password(token):
         else:
             db.session.commit()
             logout_user()
-            flash("Your password is set. Log in with it now.", "success")
+            flash(_("Your password is set. Log in with it now."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form, user=user)

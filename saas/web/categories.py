@@ -1,5 +1,6 @@
 """Categories (owners and admins): rename, edit keywords, add, choose who handles each."""
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 
 from saas.extensions import db
 from saas.feedback import categories as service
@@ -56,7 +57,7 @@ def update(category_id):
             attach_error(form, error)
         else:
             db.session.commit()
-            flash(f"“{category.name}” saved.", "success")
+            flash(_("“%(name)s” saved.", name=category.name), "success")
             return redirect(url_for("categories.index"))
     forms = [(item, form if item.id == category_id else _form(item, prefix=f"c{item.id}"))
              for item in service.categories(_tenant())]
@@ -75,7 +76,7 @@ def create():
             attach_error(form, error)
         else:
             db.session.commit()
-            flash(f"“{category.name}” added.", "success")
+            flash(_("“%(name)s” added.", name=category.name), "success")
             return redirect(url_for("categories.index"))
     forms = [(item, _form(item, prefix=f"c{item.id}")) for item in service.categories(_tenant())]
     return _page(forms, form, 422)

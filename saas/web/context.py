@@ -42,7 +42,7 @@ def _load_tenant_context() -> None:
     g.scope_token = None
     if not current_user.is_authenticated:
         return
-    g.locale_user = current_user
+    g.locale_user = current_user._get_current_object()  # the user, not the proxy: still them after log-out
     membership = services.membership_in(current_user, session.get(TENANT_SESSION_KEY))
     g.membership = membership
     if membership is not None:

@@ -2,6 +2,7 @@
 from datetime import datetime, timezone
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from saas.extensions import db
@@ -65,7 +66,7 @@ def _improvement_or_404(improvement_id):
 def show(improvement_id):
     improvement = _improvement_or_404(improvement_id)
     tenant = _tenant()
-    subject, text, _ = render_email(
+    subject, text, _html = render_email(
         "improvement", tenant.locale, improvement=improvement, tenant=tenant, unsubscribe="#",
     )
     return render_template(
@@ -79,7 +80,7 @@ def show(improvement_id):
 def send(improvement_id):
     improvement = _improvement_or_404(improvement_id)
     enqueue(send_improvement, improvement.tenant_id, improvement.id)
-    flash("Sending: each customer gets it once, in batches.", "success")
+    flash(_("Sending: each customer gets it once, in batches."), "success")
     return redirect(url_for("improvements.show", improvement_id=improvement.id))
 
 

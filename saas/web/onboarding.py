@@ -1,5 +1,6 @@
 """The walk-through after sign-up: key metric → touchpoints → links and QR codes."""
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 
 from billing import plans
 from saas.extensions import db
@@ -51,5 +52,5 @@ def choose_touchpoints():
 @bp.route("/share")
 @tenant_route(Role.ADMIN)
 def share():
-    flash("You are collecting feedback. Share each link, or print its QR code.", "success")
+    flash(_("You are collecting feedback. Share each link, or print its QR code."), "success")
     return redirect(url_for("touchpoints.index"))

@@ -1,6 +1,7 @@
 """Survey settings (owners and admins): key metric, question, language, brand, review link.
 The onboarding's first step uses the same form and the same saving."""
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 
 from saas.extensions import db
 from saas.feedback.metrics import METRICS
@@ -54,7 +55,7 @@ def survey():
     tenant = current_membership().tenant
     form = survey_settings_form(tenant)
     if save_survey_settings(tenant, form):
-        flash("Survey settings saved. Past responses keep the scale they were given on.", "success")
+        flash(_("Survey settings saved. Past responses keep the scale they were given on."), "success")
         return redirect(url_for("settings.survey"))
     return render_survey_settings("settings/survey.html", tenant, form, logo_form=LogoForm())
 
@@ -73,7 +74,7 @@ def logo():
             attach_error(form, error)
         else:
             db.session.commit()
-            flash("Logo saved." if tenant.logo_type else "Logo removed.", "success")
+            flash(_("Logo saved.") if tenant.logo_type else _("Logo removed."), "success")
             return redirect(url_for("settings.survey"))
     return render_survey_settings("settings/survey.html", tenant, survey_settings_form(tenant), logo_form=form)
 
@@ -102,6 +103,6 @@ def replies():
             attach_error(form, error)
         else:
             db.session.commit()
-            flash("Saved replies and root causes saved.", "success")
+            flash(_("Saved replies and root causes saved."), "success")
             return redirect(url_for("settings.replies"))
     return render_template("settings/replies.html", form=form), 422 if form.errors or form.form_errors else 200

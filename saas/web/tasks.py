@@ -1,6 +1,7 @@
 """Tasks: the inbox (mine, all, unassigned, overdue, resolved) and the task page with
 everything staff do on it. Staff may do all of it; the views only parse and call services."""
 from flask import Blueprint, abort, render_template, request
+from flask_babel import lazy_gettext as _l
 
 from saas.feedback import customers, tasks
 from saas.feedback.metrics import Band
@@ -105,20 +106,20 @@ def _act(task_id, name, form_class, change, message):
 @bp.route("/<int:task_id>/start", methods=["POST"])
 @tenant_route(Role.STAFF)
 def start(task_id):
-    return _act(task_id, None, None, lambda task, me, _: tasks.start_work(task, me), "Work started.")
+    return _act(task_id, None, None, lambda task, me, _: tasks.start_work(task, me), _l("Work started."))
 
 
 @bp.route("/<int:task_id>/note", methods=["POST"])
 @tenant_route(Role.STAFF)
 def note(task_id):
-    return _act(task_id, "note", NoteForm, lambda task, me, form: tasks.add_note(task, me, form.text.data), "Note added.")
+    return _act(task_id, "note", NoteForm, lambda task, me, form: tasks.add_note(task, me, form.text.data), _l("Note added."))
 
 
 @bp.route("/<int:task_id>/reassign", methods=["POST"])
 @tenant_route(Role.STAFF)
 def reassign(task_id):
     return _act(task_id, "reassign", ReassignForm,
-                lambda task, me, form: tasks.reassign(task, me, form.assignee_id.data), "Reassigned; they have been told.")
+                lambda task, me, form: tasks.reassign(task, me, form.assignee_id.data), _l("Reassigned; they have been told."))
 
 
 @bp.route("/<int:task_id>/correct", methods=["POST"])
@@ -128,7 +129,7 @@ def correct(task_id):
         tasks.correct_categories(task, me, form.category_ids.data or [])
         tasks.override_needs(task, me, form.needs_reply.data, form.needs_action.data)
 
-    return _act(task_id, "correction", CorrectionForm, change, "Corrected. Your choice is kept for learning.")
+    return _act(task_id, "correction", CorrectionForm, change, _l("Corrected. Your choice is kept for learning."))
 
 
 @bp.route("/<int:task_id>/resolve", methods=["POST"])
@@ -139,18 +140,18 @@ def resolve(task_id):
         if form.tell_customer.data:
             customers.tell_resolution(task, me)
 
-    return _act(task_id, "resolve", ResolveForm, change, "Resolved.")
+    return _act(task_id, "resolve", ResolveForm, change, _l("Resolved."))
 
 
 @bp.route("/<int:task_id>/reply", methods=["POST"])
 @tenant_route(Role.STAFF)
 def reply(task_id):
     return _act(task_id, "reply", ReplyForm, lambda task, me, form: customers.reply(task, me, form.text.data),
-                "Your reply is on its way to the customer.")
+                _l("Your reply is on its way to the customer."))
 
 
 @bp.route("/<int:task_id>/dismiss", methods=["POST"])
 @tenant_route(Role.STAFF)
 def dismiss(task_id):
     return _act(task_id, "dismiss", DismissForm,
-                lambda task, me, form: tasks.dismiss(task, me, form.reason.data), "Dismissed.")
+                lambda task, me, form: tasks.dismiss(task, me, form.reason.data), _l("Dismissed."))

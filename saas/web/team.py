@@ -1,5 +1,6 @@
 """The team: members, roles, invitations, accepting an invitation, switching tenants."""
 from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_user
 
 from saas.extensions import db
@@ -44,7 +45,7 @@ def invite():
             attach_error(form, error)
         else:
             db.session.commit()
-            flash(f"Invitation sent to {invitation.email}.", "success")
+            flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
             return redirect(url_for("team.index"))
     return _team_page(invite_form=form, status=422)
 
@@ -54,21 +55,21 @@ def invite():
 def change_role(membership_id):
     form = RoleForm()
     if not form.validate_on_submit():
-        flash("Choose one of the roles.", "error")
+        flash(_("Choose one of the roles."), "error")
         return redirect(url_for("team.index"))
-    return _apply(lambda actor: services.change_role(actor, membership_id, Role(form.role.data)), "Role changed.")
+    return _apply(lambda actor: services.change_role(actor, membership_id, Role(form.role.data)), _l("Role changed."))
 
 
 @bp.route("/team/members/<int:membership_id>/remove", methods=["POST"])
 @tenant_route(Role.OWNER)
 def remove_member(membership_id):
-    return _apply(lambda actor: services.remove_member(actor, membership_id), "Member removed.")
+    return _apply(lambda actor: services.remove_member(actor, membership_id), _l("Member removed."))
 
 
 @bp.route("/team/invitations/<int:invitation_id>/revoke", methods=["POST"])
 @tenant_route(Role.ADMIN)
 def revoke_invitation(invitation_id):
-    return _apply(lambda actor: services.revoke_invitation(actor, invitation_id), "Invitation revoked.")
+    return _apply(lambda actor: services.revoke_invitation(actor, invitation_id), _l("Invitation revoked."))
 
 
 def _apply(change, success_message):
@@ -92,14 +93,14 @@ def accept_invitation(token):
             )
         except (AccountError, InvalidToken) as error:
             db.session.rollback()
-            attach_error(form, error if isinstance(error, AccountError) else AccountError("This invitation is no longer valid."))
+            attach_error(form, error if isinstance(error, AccountError) else AccountError(_l("This invitation is no longer valid.")))
             status = 422
         else:
             db.session.commit()
             if user is None:
                 login_user(membership.user)
             session[TENANT_SESSION_KEY] = membership.tenant_id
-            flash(f"Welcome to {invitation.tenant.name}!", "success")
+            flash(_("Welcome to %(business)s!", business=invitation.tenant.name), "success")
             return redirect(url_for("main.dashboard"))
     return render_template(
         "team/accept.html", invitation=invitation, form=form, has_account=has_account, user=user

@@ -1,5 +1,6 @@
 """Touchpoints (owners and admins): create, edit, (de)activate, delete; links and QR codes."""
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from saas.extensions import db
 from saas.feedback import metrics
@@ -59,7 +60,7 @@ def create():
             attach_error(form, error)
         else:
             db.session.commit()
-            flash(f"“{touchpoint.name}” is ready: share its link or print its QR code.", "success")
+            flash(_("“%(name)s” is ready: share its link or print its QR code.", name=touchpoint.name), "success")
             return redirect(url_for("touchpoints.index"))
     return _index_page(form, status=422)
 
@@ -89,7 +90,7 @@ def edit(touchpoint_id):
             attach_error(form, error)
         else:
             db.session.commit()
-            flash("Touchpoint saved.", "success")
+            flash(_("Touchpoint saved."), "success")
             return redirect(url_for("touchpoints.index"))
     status = 422 if form.errors or form.form_errors else 200
     return render_template(
@@ -104,19 +105,19 @@ def _change(change, message):
 @bp.route("/<int:touchpoint_id>/deactivate", methods=["POST"])
 @tenant_route(Role.ADMIN)
 def deactivate(touchpoint_id):
-    return _change(lambda: touchpoints.set_active(_tenant(), touchpoint_id, False), "Touchpoint deactivated.")
+    return _change(lambda: touchpoints.set_active(_tenant(), touchpoint_id, False), _l("Touchpoint deactivated."))
 
 
 @bp.route("/<int:touchpoint_id>/reactivate", methods=["POST"])
 @tenant_route(Role.ADMIN)
 def reactivate(touchpoint_id):
-    return _change(lambda: touchpoints.set_active(_tenant(), touchpoint_id, True), "Touchpoint reactivated.")
+    return _change(lambda: touchpoints.set_active(_tenant(), touchpoint_id, True), _l("Touchpoint reactivated."))
 
 
 @bp.route("/<int:touchpoint_id>/delete", methods=["POST"])
 @tenant_route(Role.ADMIN)
 def delete(touchpoint_id):
-    return _change(lambda: touchpoints.delete_touchpoint(_tenant(), touchpoint_id), "Touchpoint deleted.")
+    return _change(lambda: touchpoints.delete_touchpoint(_tenant(), touchpoint_id), _l("Touchpoint deleted."))
 
 
 @bp.route("/<int:touchpoint_id>/poster")
