@@ -67,12 +67,10 @@ def _drop_local_variables(event: dict) -> None:
     """A job reads customers' words from the database into variables of any name; unlike a
     request's form, nothing tells the scrubber which values they are. Its frames go without
     their local variables."""
-    for exception in (event.get("exception") or {}).get("values") or []:
-        for frame in (exception.get("stacktrace") or {}).get("frames") or []:
-            frame.pop("vars", None)
-    for thread in (event.get("threads") or {}).get("values") or []:
-        for frame in (thread.get("stacktrace") or {}).get("frames") or []:
-            frame.pop("vars", None)
+    for part in ("exception", "threads"):
+        for entry in (event.get(part) or {}).get("values") or []:
+            for frame in (entry.get("stacktrace") or {}).get("frames") or []:
+                frame.pop("vars", None)
 
 
 def _sensitive_values(value, sensitive: bool = False) -> set[str]:
