@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
-export FLASK_APP := saas
+export FLASK_APP := saas.app
 export BASE_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: run test install translations clean

@@ -23,7 +23,7 @@ def free_port() -> int:
 
 
 def _with_database(server: str, name: str) -> str:
-    from saas.config import normalise_database_url
+    from saas.core.config import normalise_database_url
 
     return urlunsplit(urlsplit(normalise_database_url(server))._replace(path=f"/{name}"))
 
@@ -31,8 +31,8 @@ def _with_database(server: str, name: str) -> str:
 @contextmanager
 def scratch_database(prefix: str):
     """A fresh database on the DATABASE_URL server, migrated; dropped afterwards."""
-    from saas import create_app
-    from saas.extensions import db
+    from saas.app import create_app
+    from saas.core.extensions import db
 
     server = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
@@ -56,13 +56,13 @@ def scratch_database(prefix: str):
 
 def create_business(url: str, plan: str = "pro") -> dict:
     """A business with an owner, two staff sharing the delivery category, and a touchpoint."""
-    from saas import create_app
-    from saas.extensions import db
-    from saas.feedback.pipeline import ensure_categories
-    from saas.timeutil import utcnow
+    from saas.app import create_app
+    from saas.core.extensions import db
+    from saas.feedback.categories import ensure_categories
+    from saas.core.timeutil import utcnow
     from tenants.models import Membership, Role, Tenant, User
-    from tenants.scoping import tenant_scope, unscoped
-    from tenants.touchpoints import create_touchpoint
+    from saas.core.scoping import tenant_scope, unscoped
+    from saas.feedback.touchpoints import create_touchpoint
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None})
     with app.app_context(), unscoped():

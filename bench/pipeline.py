@@ -34,7 +34,7 @@ WORKER = ["-w", "worker.app_worker.AppWorker"]
 
 
 def store_responses(url: str, business: dict, count: int) -> list[int]:
-    from saas.demo_feedback import COMMENTS
+    from saas.cli.demo_feedback import COMMENTS
 
     rng = random.Random(7)
     engine = sa.create_engine(url)

@@ -12,7 +12,7 @@ import psycopg
 from flask import Flask, request
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-from saas import create_app
+from saas.app import create_app
 
 bare = Flask("bare")
 _connections = threading.local()

@@ -1,13 +1,14 @@
-"""The plans (DESIGN §5) as data, and the questions the rest of the app asks about them."""
+"""The plans (DESIGN §5) as data, and the questions the rest of the app asks about them.
+
+Billing decides from what it is given (a tenant's plan, counts its callers made): it imports
+nothing of the accounts or the product above it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from flask_babel import lazy_gettext as _l
 
-from saas.extensions import db
-from saas.timeutil import utcnow
-from tenants.models import Invitation, Membership
+from saas.core.errors import Refusal
 
 UNLIMITED = None
 
@@ -36,27 +37,32 @@ def plan_for(tenant) -> Plan:
     return PLANS.get(tenant.plan, PLANS[DEFAULT_PLAN])
 
 
-def seats_in_use(tenant) -> int:
-    """Members plus invitations still waiting: an invitation holds its seat until it lapses."""
-    members = db.session.scalar(select(func.count(Membership.id)).where(Membership.tenant_id == tenant.id))
-    pending = db.session.scalar(
-        select(func.count(Invitation.id)).where(
-            Invitation.tenant_id == tenant.id,
-            Invitation.accepted_at.is_(None),
-            Invitation.expires_at > utcnow(),
+class LimitReached(Refusal):
+    """One more would pass the plan's limit: refused with the plan named and a way out (upgrade)."""
+
+
+def _room_left(limit: int | None, in_use: int) -> bool:
+    return limit is UNLIMITED or in_use < limit
+
+
+def require_seat(tenant, seats_in_use: int) -> None:
+    plan = plan_for(tenant)
+    if not _room_left(plan.seats, seats_in_use):
+        raise LimitReached(
+            _l("Your %(plan)s plan includes %(seats)s seats and they are all taken. "
+               "Upgrade your plan or remove a member to invite someone new.", plan=plan.name, seats=plan.seats),
+            field="email",
         )
-    )
-    return members + pending
 
 
-def may_add_seat(tenant) -> bool:
-    limit = plan_for(tenant).seats
-    return limit is UNLIMITED or seats_in_use(tenant) < limit
-
-
-def may_add_touchpoint(tenant, active_touchpoints: int) -> bool:
-    limit = plan_for(tenant).touchpoints
-    return limit is UNLIMITED or active_touchpoints < limit
+def require_touchpoint(tenant, active_touchpoints: int) -> None:
+    plan = plan_for(tenant)
+    if not _room_left(plan.touchpoints, active_touchpoints):
+        raise LimitReached(
+            _l("Your %(plan)s plan includes %(count)s active touchpoints. "
+               "Upgrade your plan, or deactivate a touchpoint first.", plan=plan.name, count=plan.touchpoints),
+            field="name",
+        )
 
 
 def is_over_response_quota(tenant, responses_this_month: int) -> bool:

@@ -7,10 +7,10 @@ from datetime import date, datetime
 from sqlalchemy import Date, Integer, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saas.extensions import db
-from saas.sql import execute_built, insert_for
-from saas.timeutil import utcnow
-from tenants.scoping import TenantScoped
+from saas.core.extensions import db
+from saas.core.scoping import TenantScoped
+from saas.core.sql import execute_built, insert_for
+from saas.core.timeutil import utcnow
 
 
 class Usage(TenantScoped, db.Model):

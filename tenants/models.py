@@ -1,45 +1,35 @@
 """Accounts: tenants (the businesses), users, their memberships and invitations."""
 from __future__ import annotations
 
-import enum
 from datetime import datetime
+from enum import Enum
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, DateTime, Enum, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from saas.extensions import db
-from saas.timeutil import as_utc, utcnow
-from tenants.scoping import TenantScoped
+from saas.core.enums import LabelledEnum, enum_column
+from saas.core.extensions import db
+from saas.core.scoping import TenantScoped
+from saas.core.timeutil import as_utc, utcnow
 
-LOCALES = ("en", "ru", "uk")
 
-
-class Role(str, enum.Enum):
+class Role(LabelledEnum):
     """Ordered from most to least powerful; see ROLE_RANK."""
 
-    OWNER = "owner"
-    ADMIN = "admin"
-    STAFF = "staff"
-
-    @property
-    def label(self):
-        return ROLE_LABELS[self]
+    OWNER = "owner", _l("Owner")
+    ADMIN = "admin", _l("Admin")
+    STAFF = "staff", _l("Staff")
 
 
-ROLE_LABELS = {Role.OWNER: _l("Owner"), Role.ADMIN: _l("Admin"), Role.STAFF: _l("Staff")}
 ROLE_RANK = {Role.OWNER: 3, Role.ADMIN: 2, Role.STAFF: 1}
 
 
-class TenantStatus(str, enum.Enum):
+class TenantStatus(str, Enum):
     ACTIVE = "active"
     SUSPENDED = "suspended"
-
-
-def _enum(cls, name):
-    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e], native_enum=False, length=20)
 
 
 class Tenant(db.Model):
@@ -49,7 +39,7 @@ class Tenant(db.Model):
     locale: Mapped[str] = mapped_column(String(5), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     plan: Mapped[str] = mapped_column(String(20), default="free")
-    status: Mapped[TenantStatus] = mapped_column(_enum(TenantStatus, "tenant_status"), default=TenantStatus.ACTIVE)
+    status: Mapped[TenantStatus] = mapped_column(enum_column(TenantStatus, "tenant_status"), default=TenantStatus.ACTIVE)
     # The key metric (nps|csat|ces, see saas.feedback.metrics); each response keeps its own.
     metric: Mapped[str] = mapped_column(String(4), default="nps")
     # The owner's own wording; None means the standard question in the customer's language.
@@ -115,7 +105,7 @@ class Membership(TenantScoped, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="memberships")
@@ -128,7 +118,7 @@ class Membership(TenantScoped, db.Model):
 class Invitation(TenantScoped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
-    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -141,47 +131,3 @@ class Invitation(TenantScoped, db.Model):
     @property
     def is_pending(self) -> bool:
         return self.accepted_at is None and as_utc(self.expires_at) > utcnow()
-
-
-
-class TouchpointKind(str, enum.Enum):
-    WEBSITE = "website"
-    APP = "app"
-    STORE = "store"
-    DELIVERY = "delivery"
-    NEWSLETTER = "newsletter"
-    SUPPORT = "support"
-    OTHER = "other"
-
-    @property
-    def label(self):
-        return KIND_LABELS[self]
-
-
-KIND_LABELS = {
-    TouchpointKind.WEBSITE: _l("Website"), TouchpointKind.APP: _l("App"), TouchpointKind.STORE: _l("Store"),
-    TouchpointKind.DELIVERY: _l("Delivery"), TouchpointKind.NEWSLETTER: _l("Newsletter"),
-    TouchpointKind.SUPPORT: _l("Support"), TouchpointKind.OTHER: _l("Other"),
-}
-
-
-class Touchpoint(TenantScoped, db.Model):
-    """A place where customers meet the business; each has its own hosted survey link."""
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(120))
-    kind: Mapped[TouchpointKind] = mapped_column(_enum(TouchpointKind, "touchpoint_kind"))
-    # Unguessable: the only key to the public survey at /s/<token>.
-    token: Mapped[str] = mapped_column(String(43), unique=True)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    default_assignee_id: Mapped[int | None] = mapped_column(ForeignKey("membership.id", ondelete="SET NULL"))
-    # Query-string parameters stored with each response, comma-separated (e.g. "order,store").
-    hidden_fields: Mapped[str] = mapped_column(String(200), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-    tenant: Mapped[Tenant] = relationship()
-    default_assignee: Mapped[Membership | None] = relationship()
-
-    @property
-    def hidden_field_names(self) -> list[str]:
-        return [name for name in self.hidden_fields.split(",") if name]

@@ -6,25 +6,27 @@ change and the emails it causes (outbox rows) commit together.
 """
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
 import functools
 import re
 import unicodedata
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from billing import plans
-from saas.extensions import db
-from saas.outbox import queue_email
-from saas.timeutil import utcnow
-from saas.urls import absolute_url
+from saas.core.errors import Refusal
+from saas.core.extensions import db
+from saas.core.i18n import supported
+from saas.core.outbox import queue_email
+from saas.core.scoping import unscoped
+from saas.core.sql import owned
+from saas.core.timeutil import utcnow
+from saas.core.urls import absolute_url
 from tenants import tokens
-from tenants.models import LOCALES, ROLE_RANK, Invitation, Membership, Role, Tenant, User
-from tenants.scoping import owned, unscoped
+from tenants.models import ROLE_RANK, Invitation, Membership, Role, Tenant, User
 
 INVITATION_LIFETIME = timedelta(days=7)
 MIN_PASSWORD_LENGTH = 10
@@ -36,15 +38,6 @@ _COMMON_PASSWORDS = {
 }
 
 
-class AccountError(Exception):
-    """A request that cannot be honoured; `field` names the form field it belongs to."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
 # --- validation -----------------------------------------------------------------------
 
 
@@ -52,7 +45,7 @@ def normalise_email(raw: str) -> str:
     try:
         return validate_email((raw or "").strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as error:
-        raise AccountError(_l("That email address is not valid: %(reason)s", reason=str(error)), field="email") from error
+        raise Refusal(_l("That email address is not valid: %(reason)s", reason=str(error)), field="email") from error
 
 
 def password_problem(password: str, email: str = "") -> str | None:
@@ -72,7 +65,7 @@ def password_problem(password: str, email: str = "") -> str | None:
 def _require_strong(password: str, email: str, field: str = "password") -> None:
     problem = password_problem(password, email)
     if problem:
-        raise AccountError(problem, field=field)
+        raise Refusal(problem, field=field)
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -103,12 +96,12 @@ def signup(business_name: str, owner_name: str, email: str, password: str, local
     """Create the tenant, its owner and the membership, and queue the verification email."""
     email = normalise_email(email)
     if find_user_by_email(email):
-        raise AccountError(_l("An account with this email already exists. Log in instead."), field="email")
+        raise Refusal(_l("An account with this email already exists. Log in instead."), field="email")
     _require_strong(password, email)
     business_name = business_name.strip()
     if not business_name:
-        raise AccountError(_l("Enter your business name."), field="business_name")
-    locale = locale if locale in LOCALES else "en"
+        raise Refusal(_l("Enter your business name."), field="business_name")
+    locale = supported(locale)
     tenant = Tenant(name=business_name, slug=unique_slug(business_name), locale=locale, plan=plans.DEFAULT_PLAN)
     user = User(email=email, name=owner_name.strip(), locale=locale)
     user.set_password(password)
@@ -166,7 +159,7 @@ def request_password_reset(email: str) -> None:
     """Queue a reset email if the account exists; say nothing either way (no account probing)."""
     try:
         user = find_user_by_email(normalise_email(email))
-    except AccountError:
+    except Refusal:
         return
     if user is None:
         return
@@ -195,19 +188,19 @@ def reset_password(token: str, new_password: str) -> User:
 
 def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
-        raise AccountError(_l("Your current password is not correct."), field="current_password")
+        raise Refusal(_l("Your current password is not correct."), field="current_password")
     _require_strong(new, user.email, field="new_password")
     user.set_password(new)
 
 
 def request_email_change(user: User, new_email: str, password: str) -> str:
     if not user.check_password(password):
-        raise AccountError(_l("Your password is not correct."), field="password")
+        raise Refusal(_l("Your password is not correct."), field="password")
     new_email = normalise_email(new_email)
     if new_email == user.email:
-        raise AccountError(_l("That is already your email address."), field="new_email")
+        raise Refusal(_l("That is already your email address."), field="new_email")
     if find_user_by_email(new_email):
-        raise AccountError(_l("Another account uses this email address."), field="new_email")
+        raise Refusal(_l("Another account uses this email address."), field="new_email")
     token = tokens.sign("change-email", {"uid": user.id, "old": user.email, "new": new_email})
     queue_email(
         "email_change", new_email, "change_email", locale=user.locale,
@@ -223,7 +216,7 @@ def confirm_email_change(token: str) -> User:
     if user is None or user.email != payload.get("old"):
         raise tokens.InvalidToken("no such user, or the email changed since")
     if find_user_by_email(payload["new"]):
-        raise AccountError(_l("Another account took this email address in the meantime."))
+        raise Refusal(_l("Another account took this email address in the meantime."))
     user.email = payload["new"]
     user.verified_at = utcnow()
     return user
@@ -269,30 +262,37 @@ def pending_invitations(tenant: Tenant) -> list[Invitation]:
     )
 
 
+def seats_in_use(tenant) -> int:
+    """Members plus invitations still waiting: an invitation holds its seat until it lapses."""
+    members = db.session.scalar(select(func.count(Membership.id)).where(Membership.tenant_id == tenant.id))
+    pending = db.session.scalar(
+        select(func.count(Invitation.id)).where(
+            Invitation.tenant_id == tenant.id,
+            Invitation.accepted_at.is_(None),
+            Invitation.expires_at > utcnow(),
+        )
+    )
+    return members + pending
+
+
 def invite(actor: Membership, email: str, role: Role) -> Invitation:
     """Owners and admins invite; only an owner may invite another owner."""
     if not actor.has_role(Role.ADMIN):
-        raise AccountError(_l("Only owners and admins can invite people."))
+        raise Refusal(_l("Only owners and admins can invite people."))
     if not actor.user.is_verified:
-        raise AccountError(_l("Verify your email address before inviting your team."))
+        raise Refusal(_l("Verify your email address before inviting your team."))
     role = Role(role)
     if ROLE_RANK[role] > ROLE_RANK[actor.role]:
-        raise AccountError(_l("Only an owner can invite another owner."), field="role")
+        raise Refusal(_l("Only an owner can invite another owner."), field="role")
     email = normalise_email(email)
     tenant = actor.tenant
     existing_user = find_user_by_email(email)
     if existing_user and any(m.user_id == existing_user.id for m in team_members(tenant)):
-        raise AccountError(_l("This person is already in your team."), field="email")
+        raise Refusal(_l("This person is already in your team."), field="email")
     for stale in _open_invitations_for(tenant, email):
         db.session.delete(stale)  # re-inviting replaces the old link
     db.session.flush()
-    if not plans.may_add_seat(tenant):
-        plan = plans.plan_for(tenant)
-        raise AccountError(
-            _l("Your %(plan)s plan includes %(seats)s seats and they are all taken. "
-               "Upgrade your plan or remove a member to invite someone new.", plan=plan.name, seats=plan.seats),
-            field="email",
-        )
+    plans.require_seat(tenant, seats_in_use(tenant))
     token, token_hash = tokens.new_random_token()
     invitation = Invitation(
         tenant_id=tenant.id, email=email, role=role, token_hash=token_hash,
@@ -333,14 +333,14 @@ def accept_invitation(token: str, user: User | None, name: str = "", password: s
     with unscoped():
         if user is None:
             if find_user_by_email(invitation.email):
-                raise AccountError(_l("You already have an account: log in to accept the invitation."))
+                raise Refusal(_l("You already have an account: log in to accept the invitation."))
             _require_strong(password, invitation.email)
             user = User(email=invitation.email, name=name.strip(), locale=invitation.tenant.locale,
                         verified_at=utcnow())
             user.set_password(password)
             db.session.add(user)
         elif user.email != invitation.email:
-            raise AccountError(
+            raise Refusal(
                 _l("This invitation was sent to %(email)s. Log out and accept it with that account.", email=invitation.email)
             )
         elif user.verified_at is None:
@@ -364,27 +364,27 @@ def _member(actor: Membership, membership_id: int) -> Membership:
 
 def change_role(actor: Membership, membership_id: int, role: Role) -> Membership:
     if not actor.has_role(Role.OWNER):
-        raise AccountError(_l("Only owners can change roles."))
+        raise Refusal(_l("Only owners can change roles."))
     member = _member(actor, membership_id)
     role = Role(role)
     if member.role == Role.OWNER and role != Role.OWNER and _owner_count(actor.tenant_id) == 1:
-        raise AccountError(_l("A business needs at least one owner. Make someone else an owner first."))
+        raise Refusal(_l("A business needs at least one owner. Make someone else an owner first."))
     member.role = role
     return member
 
 
 def remove_member(actor: Membership, membership_id: int) -> None:
     if not actor.has_role(Role.OWNER):
-        raise AccountError(_l("Only owners can remove members."))
+        raise Refusal(_l("Only owners can remove members."))
     member = _member(actor, membership_id)
     if member.role == Role.OWNER and _owner_count(actor.tenant_id) == 1:
-        raise AccountError(_l("You cannot remove the last owner."))
+        raise Refusal(_l("You cannot remove the last owner."))
     db.session.delete(member)
 
 
 def revoke_invitation(actor: Membership, invitation_id: int) -> None:
     if not actor.has_role(Role.ADMIN):
-        raise AccountError(_l("Only owners and admins can revoke invitations."))
+        raise Refusal(_l("Only owners and admins can revoke invitations."))
     db.session.delete(owned(Invitation, actor.tenant_id, invitation_id))
 
 

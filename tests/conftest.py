@@ -26,15 +26,15 @@ import redis
 from aiosmtpd.controller import Controller
 from playwright.sync_api import sync_playwright
 
-from saas import create_app
-from saas.extensions import db
+from saas.app import create_app
+from saas.core.extensions import db
 
 SERVER_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def _with_database(url: str, name: str) -> str:
-    from saas.config import normalise_database_url
+    from saas.core.config import normalise_database_url
 
     parts = urlsplit(normalise_database_url(url))
     return urlunsplit(parts._replace(path=f"/{name}"))
@@ -152,7 +152,7 @@ def login(client, email, password="correct horse battery"):
 
 def messages(app, **filters):
     """Outbox rows (all tenants), oldest first."""
-    from saas.outbox import Message
+    from saas.core.outbox import Message
 
     with app.app_context():
         query = sa.select(Message).filter_by(**filters).order_by(Message.id)
@@ -310,7 +310,7 @@ def _stop(*processes: subprocess.Popen) -> None:
 def running_app(request, tmp_path, database_url, redis_url):
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "SECRET_KEY": "browser-test-secret", "BASE_URL": base_url, "FLASK_APP": "saas"}
+    env = {**os.environ, "SECRET_KEY": "browser-test-secret", "BASE_URL": base_url, "FLASK_APP": "saas.app"}
     processes = []
     if request.param == "embedded":
         env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'embedded.sqlite3'}", OUTBOX_DIR=str(tmp_path / "outbox"))
@@ -325,7 +325,7 @@ def running_app(request, tmp_path, database_url, redis_url):
         redis.Redis.from_url(redis_url).flushdb()
         env.update(DATABASE_URL=database_url, REDIS_URL=redis_url, SMTP_URL=smtp.url)
         mailbox = Mailbox(smtp=smtp)
-        processes.append(_start([BIN / "gunicorn", "saas:create_app()", "--bind", f"127.0.0.1:{port}", "--workers", "2"], env))
+        processes.append(_start([BIN / "gunicorn", "saas.app:create_app()", "--bind", f"127.0.0.1:{port}", "--workers", "2"], env))
         processes.append(_start([BIN / "rq", "worker", *WORKER_ARGS, "--with-scheduler", "--url", redis_url, "default"], env))
     try:
         _wait_until_up(base_url, processes[0])

@@ -17,10 +17,10 @@ import pytest
 import sqlalchemy as sa
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from saas.extensions import db
-from saas.outbox import Message
+from saas.core.extensions import db
+from saas.core.outbox import Message
 from tenants.models import Invitation, Membership, Role, Tenant, User
-from tenants.scoping import unscoped
+from saas.core.scoping import unscoped
 from tenants.tokens import password_fingerprint
 from tests.conftest import body_of, csrf_token, link_in, login, make_app, messages, path_of, post_form, signup, verify
 

@@ -10,13 +10,13 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from saas.extensions import db
+from saas.core.extensions import db
 from saas.feedback.models import Task, TaskStatus
-from saas.feedback.pipeline import ensure_categories
-from saas.timeutil import utcnow
+from saas.feedback.categories import ensure_categories
+from saas.core.timeutil import utcnow
 from tenants.models import Membership, Role, Tenant, User
-from tenants.scoping import tenant_scope, unscoped
-from tenants.touchpoints import create_touchpoint
+from saas.core.scoping import tenant_scope, unscoped
+from saas.feedback.touchpoints import create_touchpoint
 from tests.conftest import make_app
 
 pytestmark = pytest.mark.browser

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from saas.extensions import db
-from saas.feedback.models import Task, TaskEvent, TaskStatus, Unsubscribe
+from saas.core.extensions import db
+from saas.feedback.models import Task, TaskEvent, TaskStatus, Unsubscribe, Touchpoint
 from saas.feedback.pipeline import process_response
 from saas.feedback.surveys import Answer, new_submission_key, record_response
-from saas.outbox import Message
-from tenants.models import Touchpoint
-from tenants.scoping import unscoped
+from saas.core.outbox import Message
+from saas.core.scoping import unscoped
 from tests.conftest import link_in, path_of, post_form
 from tests.test_pipeline import build_business, rows
 from tests.test_tasks import staff_client

@@ -21,7 +21,7 @@ from types import SimpleNamespace
 import pytest
 from babel.messages.pofile import read_po
 
-from saas.outbox import render_email
+from saas.core.outbox import render_email
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "saas" / "translations"

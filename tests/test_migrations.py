@@ -14,9 +14,9 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 
-from saas import create_app
-from saas.config import PROJECT_ROOT
-from saas.extensions import db
+from saas.app import create_app
+from saas.core.config import PROJECT_ROOT
+from saas.core.extensions import db
 from tests.conftest import BIN, SERVER_URL, _with_database
 
 ACCOUNT_TABLES = {"tenant", "users", "membership", "invitation", "message"}
@@ -40,10 +40,10 @@ def _head() -> str:
 
 def _flask_db(*args: str, database_url: str) -> subprocess.CompletedProcess:
     """The release command exactly as the Procfile runs it, configured from the environment."""
-    env = {**os.environ, "DATABASE_URL": database_url, "FLASK_APP": "saas"}
+    env = {**os.environ, "DATABASE_URL": database_url, "FLASK_APP": "saas.app"}
     for name in ("REDIS_URL", "SMTP_URL", "SENTRY_DSN"):
         env.pop(name, None)
-    result = subprocess.run([BIN / "flask", "--app", "saas", "db", *args], env=env, cwd=PROJECT_ROOT,
+    result = subprocess.run([BIN / "flask", "--app", "saas.app", "db", *args], env=env, cwd=PROJECT_ROOT,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     return result

@@ -72,7 +72,7 @@ def test_errors_reach_sentry_tagged_with_the_tenant_and_without_personal_data(se
 
 
 def test_scrubbing_reaches_nested_values():
-    from saas.observability import scrub_event
+    from saas.core.observability import scrub_event
 
     event = {
         "request": {"data": {"comment": COMMENT, "email": CUSTOMER_EMAIL, "score": "3"}},
@@ -86,7 +86,7 @@ def test_scrubbing_reaches_nested_values():
 
 
 def test_a_comment_is_scrubbed_wherever_it_is_repeated():
-    from saas.observability import scrub_event
+    from saas.core.observability import scrub_event
 
     multiline = "line one of a complaint\nand 'line two'"
     event = {
@@ -127,7 +127,7 @@ def test_healthz_names_what_is_down(database_url, tmp_path):
 
 
 def test_tokens_and_query_strings_in_links_are_scrubbed():
-    from saas.observability import scrub_event
+    from saas.core.observability import scrub_event
 
     reset_token = "eyJ1IjozfQ.Zx8sQw.k3lP0vS2Hq-9cJ_rT1mN"
     event = {"request": {
@@ -142,7 +142,7 @@ def test_tokens_and_query_strings_in_links_are_scrubbed():
 
 
 def test_a_failed_job_is_reported_without_local_variables():
-    from saas.observability import scrub_event
+    from saas.core.observability import scrub_event
 
     frames = [{"function": "process_response", "vars": {"text": repr(COMMENT), "response_id": "7"}}]
     event = {"extra": {"rq-job": {"func": "worker.jobs.process_response", "args": "[Filtered]"}},
@@ -156,7 +156,7 @@ def test_a_failed_job_is_reported_without_local_variables():
 def test_database_errors_do_not_quote_what_they_were_given(app):
     from sqlalchemy.exc import DBAPIError
 
-    from saas.extensions import db
+    from saas.core.extensions import db
     from saas.feedback.models import Response
 
     with app.app_context():

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from saas.extensions import db
-from saas.outbox import Message, MessageStatus
-from saas.timeutil import utcnow
+from saas.core.extensions import db
+from saas.core.outbox import Message, MessageStatus
+from saas.core.timeutil import utcnow
 from tenants.models import User
 from tests.conftest import (
     SmtpServer, body_of, free_port, link_in, make_app, messages, path_of, post_form, signup, verify,

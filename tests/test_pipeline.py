@@ -9,16 +9,17 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from saas.extensions import db
+from saas.core.extensions import db
 from saas.feedback import sweeps
-from saas.feedback.models import Category, CategorySource, Response, ResponseCategory, ResponseState, Task, TaskEvent
-from saas.feedback.pipeline import ensure_categories, process_response
+from saas.feedback.models import Category, CategorySource, Response, ResponseCategory, ResponseState, Task, TaskEvent, Touchpoint
+from saas.feedback.pipeline import process_response
+from saas.feedback.categories import ensure_categories
 from saas.feedback.surveys import Answer, new_submission_key, record_response
-from saas.outbox import Message
-from saas.timeutil import utcnow
-from tenants.models import Membership, Role, Tenant, Touchpoint, User
-from tenants.scoping import tenant_scope, unscoped
-from tenants.touchpoints import create_touchpoint
+from saas.core.outbox import Message
+from saas.core.timeutil import utcnow
+from tenants.models import Membership, Role, Tenant, User
+from saas.core.scoping import tenant_scope, unscoped
+from saas.feedback.touchpoints import create_touchpoint
 from tests.conftest import SmtpServer, body_of, free_port, kill_worker, make_app, run_burst_worker, start_worker
 from worker import jobs
 

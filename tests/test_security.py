@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from saas.config import from_env
+from saas.core.config import from_env
 from tests.conftest import make_app, post_form, signup
 
 # POST endpoints that take no CSRF token, on purpose (each says why in its module):

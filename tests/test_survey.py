@@ -7,10 +7,9 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from saas.extensions import db
-from saas.feedback.models import Response, ResponseState
-from tenants.models import Touchpoint
-from tenants.scoping import unscoped
+from saas.core.extensions import db
+from saas.feedback.models import Response, ResponseState, Touchpoint
+from saas.core.scoping import unscoped
 from tests.conftest import post_form, signup, verify
 
 KEY_PATTERN = re.compile(r'name="submission_key"[^>]*value="([^"]+)"')

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
-from saas.extensions import db
+from saas.core.extensions import db
 from saas.feedback.models import Response
 from tenants.models import Tenant
-from tenants.scoping import unscoped
-from tenants.touchpoints import create_touchpoint
+from saas.core.scoping import unscoped
+from saas.feedback.touchpoints import create_touchpoint
 from tests.conftest import make_app, signup
 
 FIELDS = ["score", "comment", "email", "consent", "website", "submission_key", "lang", "c", "order", "x"]

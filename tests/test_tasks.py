@@ -6,12 +6,12 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from saas.extensions import db
+from saas.core.extensions import db
 from saas.feedback.models import CategorySource, Response, Task, TaskEvent, TaskStatus
 from saas.feedback.pipeline import process_response
-from saas.outbox import Message
-from saas.timeutil import utcnow
-from tenants.scoping import unscoped
+from saas.core.outbox import Message
+from saas.core.timeutil import utcnow
+from saas.core.scoping import unscoped
 from tests.conftest import login, post_form
 from tests.test_pipeline import build_business, rows, submit
 

@@ -8,11 +8,11 @@ from html import unescape
 
 import sqlalchemy as sa
 
-from saas.extensions import db
-from saas.outbox import Message
-from saas.timeutil import as_utc, utcnow
+from saas.core.extensions import db
+from saas.core.outbox import Message
+from saas.core.timeutil import as_utc, utcnow
 from tenants.models import Invitation, Membership, Role, Tenant, User
-from tenants.scoping import unscoped
+from saas.core.scoping import unscoped
 from tenants.tokens import hash_token
 from tests.conftest import link_in, login, messages, path_of, post_form, signup, verify
 

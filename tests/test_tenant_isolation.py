@@ -15,12 +15,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from saas.extensions import db
-from saas.feedback.models import Category, Improvement, Task
-from saas.outbox import Message
-from saas.timeutil import utcnow
-from tenants.models import Invitation, Membership, Role, Tenant, Touchpoint, User
-from tenants.scoping import TenantScopeMissing, tenant_scope, unscoped
+from saas.core.extensions import db
+from saas.feedback.models import Category, Improvement, Task, Touchpoint
+from saas.core.outbox import Message
+from saas.core.timeutil import utcnow
+from tenants.models import Invitation, Membership, Role, Tenant, User
+from saas.core.scoping import TenantScopeMissing, tenant_scope, unscoped
 from tests.conftest import csrf_token, link_in, login, messages, path_of, post_form, signup, verify
 
 PASSWORD = "correct horse battery"

@@ -7,11 +7,11 @@ from html import unescape
 
 import sqlalchemy as sa
 
-from saas.extensions import db
-from saas.feedback.models import Response
-from saas.timeutil import utcnow
-from tenants.models import Tenant, Touchpoint
-from tenants.scoping import unscoped
+from saas.core.extensions import db
+from saas.feedback.models import Response, Touchpoint
+from saas.core.timeutil import utcnow
+from tenants.models import Tenant
+from saas.core.scoping import unscoped
 from tests.conftest import make_app, post_form, signup, verify
 from tests.test_survey import add_touchpoint, all_responses, answer, touchpoint_named
 

@@ -42,7 +42,7 @@ ENGLISH_LABELS = ["Who handles its feedback", "Hidden fields", "Owner", "Brand c
 
 @pytest.mark.parametrize("locale", ["ru", "uk"])
 def test_staff_pages_speak_the_staff_members_language(app, client, locale):
-    from saas.extensions import db
+    from saas.core.extensions import db
     from tenants.models import User
     from tests.conftest import post_form
 

@@ -16,10 +16,10 @@ from rq import Queue
 from rq.cron import CronScheduler
 from rq.registry import FailedJobRegistry
 
-from saas.config import PROJECT_ROOT
-from saas.extensions import db
-from saas.outbox import Message, MessageStatus
-from saas.timeutil import utcnow
+from saas.core.config import PROJECT_ROOT
+from saas.core.extensions import db
+from saas.core.outbox import Message, MessageStatus
+from saas.core.timeutil import utcnow
 from tests.conftest import BIN, WORKER_ARGS, body_of, free_port, link_in, make_app, messages, signup
 from worker import jobs
 from worker.queue import QUEUE_NAME
@@ -51,9 +51,10 @@ def _env(database_url, redis_url, smtp_url) -> dict:
     return env
 
 
-def _burst(env, *worker_args) -> subprocess.CompletedProcess:
+def _burst(env) -> subprocess.CompletedProcess:
+    """The Procfile's worker class, in burst mode: it builds its app from the environment."""
     result = subprocess.run(
-        [BIN / "rq", "worker", *worker_args, "--burst", "--url", env["REDIS_URL"], QUEUE_NAME],
+        [BIN / "rq", "worker", *WORKER_ARGS, "--burst", "--url", env["REDIS_URL"], QUEUE_NAME],
         env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -88,7 +89,7 @@ def test_a_real_worker_process_delivers_what_the_request_enqueued(database_url, 
     time.sleep(0.3)
     assert smtp_server.messages == []
 
-    # RQ's own worker (a work horse forked per job): the job builds its app from the environment.
+    # The worker process builds its app from its own environment.
     _burst(_env(database_url, clean_redis, smtp_server.url))
     [received] = smtp_server.wait_for(1)
     assert received["to"] == ["eve@example.com"]
@@ -121,7 +122,7 @@ def test_redis_down_at_commit_then_the_sweep_and_a_worker_catch_up(database_url,
     assert (job.func_name, job.args) == ("worker.jobs.deliver_message", (message.id,))
     assert smtp_server.messages == []
 
-    _burst(_env(database_url, clean_redis, smtp_server.url), *WORKER_ARGS)  # the Procfile's worker class
+    _burst(_env(database_url, clean_redis, smtp_server.url))
     assert [m["to"] for m in smtp_server.wait_for(1)] == [["fay@example.com"]]
     [message] = messages(up)
     assert (message.status, message.attempts) == (MessageStatus.SENT, 1)
@@ -162,7 +163,7 @@ def test_rq_cron_enqueues_the_outbox_sweep_and_a_worker_delivers(database_url, c
     assert smtp_server.messages == []
 
     # The worker runs the sweep, which enqueues the delivery; a burst worker runs that too.
-    _burst(env, *WORKER_ARGS)
+    _burst(env)
     assert [m["to"] for m in smtp_server.wait_for(1)] == [["gus@example.com"]]
     [message] = messages(app)
     assert (message.status, message.attempts) == (MessageStatus.SENT, 1)

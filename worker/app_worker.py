@@ -1,7 +1,9 @@
-"""The worker class the Procfile runs: `rq worker -w worker.app_worker.AppWorker`."""
+"""The worker the Procfile runs: `rq worker -w worker.app_worker.AppWorker`. The one place outside
+create_app's callers that builds the app: the jobs (worker.jobs) only expect an app context."""
+from flask import Flask
 from rq.worker import SimpleWorker
 
-from worker.jobs import worker_app
+from saas.app import create_app
 
 
 class AppWorker(SimpleWorker):
@@ -14,4 +16,9 @@ class AppWorker(SimpleWorker):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        worker_app()
+        self.app: Flask = create_app()
+
+    def execute_job(self, job, queue):
+        # A context per job: each job gets a database session of its own, removed after it.
+        with self.app.app_context():
+            return super().execute_job(job, queue)

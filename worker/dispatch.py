@@ -6,7 +6,9 @@ import logging
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from saas.outbox import Message
+from saas.core.outbox import Message
+from worker.jobs import deliver_message
+from worker.queue import enqueue
 
 log = logging.getLogger(__name__)
 _KEY = "loopline_new_message_ids"
@@ -21,9 +23,6 @@ def _after_commit(session: Session) -> None:
     ids = session.info.pop(_KEY, [])
     if not ids:
         return
-    from worker.jobs import deliver_message
-    from worker.queue import enqueue
-
     for message_id in ids:
         try:
             enqueue(deliver_message, message_id)

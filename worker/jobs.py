@@ -1,51 +1,24 @@
-"""RQ job functions. Thin: take ids, run a service in an app context, commit."""
+"""RQ job functions. Thin: take ids, run a service, commit.
+
+They run inside an app context: the worker's (worker.app_worker, the one place that builds the app
+for jobs) or the caller's when the queue runs them inline."""
 from __future__ import annotations
 
-import functools
-
-from flask import Flask, has_app_context
-
-from saas import outbox
-from saas.extensions import db
+from saas.core import outbox
+from saas.core.extensions import db
+from saas.core.scoping import tenant_scope, unscoped
 from saas.feedback import improvements, pipeline, sweeps
 from saas.feedback.models import Improvement
-from tenants.scoping import tenant_scope, unscoped
 from worker import mail
 from worker.queue import enqueue
 
-_app: Flask | None = None
 
-
-def worker_app() -> Flask:
-    global _app
-    if _app is None:
-        from saas import create_app
-
-        _app = create_app()
-    return _app
-
-
-def in_app_context(func):
-    """Jobs run with an app context (the worker's own, or the caller's when inline)."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        if has_app_context():
-            return func(*args, **kwargs)
-        with worker_app().app_context():
-            return func(*args, **kwargs)
-
-    return wrapper
-
-
-@in_app_context
 def deliver_message(message_id: int):
     with unscoped():
         status = mail.deliver(message_id)
     return status.value if status else None
 
 
-@in_app_context
 def sweep_outbox() -> int:
     """Re-enqueue pending messages whose delivery time has come (first try lost, or retry due)."""
     ids = outbox.claim_due_messages()
@@ -55,7 +28,6 @@ def sweep_outbox() -> int:
     return len(ids)
 
 
-@in_app_context
 def process_response(response_id: int):
     """Categorise a response and hand it to a person (saas.feedback.pipeline)."""
     task = pipeline.process_response(response_id)
@@ -64,7 +36,6 @@ def process_response(response_id: int):
     return task_id
 
 
-@in_app_context
 def sweep_responses() -> int:
     """Re-enqueue responses still waiting for processing after a few minutes."""
     with unscoped():
@@ -75,7 +46,6 @@ def sweep_responses() -> int:
     return len(ids)
 
 
-@in_app_context
 def sweep_deadlines() -> dict:
     """Remind assignees past their deadline; escalate to owners and admins at twice the SLA."""
     with unscoped():
@@ -85,7 +55,6 @@ def sweep_deadlines() -> dict:
     return {"reminded": reminded, "escalated": escalated}
 
 
-@in_app_context
 def send_improvement(tenant_id: int, improvement_id: int) -> int:
     """Fan an improvement out in batches, a commit each: a re-run or a retry sends nothing twice."""
     total = 0

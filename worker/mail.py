@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from flask import current_app
 from sqlalchemy import select
 
-from saas.extensions import db
-from saas.outbox import Message, MessageStatus
+from saas.core.extensions import db
+from saas.core.outbox import Message, MessageStatus
 
 log = logging.getLogger(__name__)
 

@@ -1,33 +1,64 @@
-"""Owners tune their categories: names, keywords, and who handles each."""
+"""A tenant's categories: the default taxonomy seeded in its language (once, by a write: sign-up, the
+pipeline, adding a category; never by a page view), and owners tuning names, keywords and who handles each."""
 from __future__ import annotations
-
-from flask_babel import lazy_gettext as _l
 
 import re
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from saas.extensions import db
+from saas.core.errors import Refusal
+from saas.core.extensions import db
+from saas.core.i18n import supported
+from saas.core.sql import owned
 from saas.feedback.models import Category
-from saas.feedback.pipeline import ensure_categories
+from saas.feedback.taxonomy import DEFAULT_TAXONOMY
 from tenants.models import Membership, Tenant
-from tenants.scoping import owned
-from tenants.services import AccountError
 
 MAX_KEYWORDS = 200
 
 
 def categories(tenant: Tenant) -> list[Category]:
-    return ensure_categories(tenant)
+    return list(db.session.scalars(select(Category).where(Category.tenant_id == tenant.id).order_by(Category.id)))
+
+
+def ensure_categories(tenant: Tenant) -> list[Category]:
+    """The tenant's categories, seeding the default taxonomy (in its language) the first time."""
+    existing = categories(tenant)
+    if existing:
+        return existing
+    locale = supported(tenant.locale)
+    for key, entry in DEFAULT_TAXONOMY.items():
+        db.session.add(Category(
+            tenant_id=tenant.id, key=key, name=entry["names"][locale],
+            keywords=", ".join(entry["keywords"][locale]), assignee_ids=[], next_assignee=0,
+        ))
+    db.session.flush()
+    return categories(tenant)
+
+
+def relabel_defaults(tenant: Tenant, old_locale: str, new_locale: str) -> None:
+    """The business changed its language: default categories nobody renamed or re-worded follow it."""
+    old, new = supported(old_locale), supported(new_locale)
+    taken = {category.name for category in categories(tenant)}
+    for category in categories(tenant):
+        entry = DEFAULT_TAXONOMY.get(category.key)
+        if entry is None:
+            continue
+        if category.name == entry["names"][old] and entry["names"][new] not in taken:
+            category.name = entry["names"][new]
+            taken.add(category.name)
+        if category.keywords == ", ".join(entry["keywords"][old]):
+            category.keywords = ", ".join(entry["keywords"][new])
 
 
 def parse_keywords(raw: str) -> str:
     words = [" ".join(word.split()).lower() for word in re.split(r"[,\n;]+", raw or "") if word.strip()]
     if len(words) > MAX_KEYWORDS:
-        raise AccountError(_l("At most %(count)s keywords per category.", count=MAX_KEYWORDS), field="keywords")
+        raise Refusal(_l("At most %(count)s keywords per category.", count=MAX_KEYWORDS), field="keywords")
     for word in words:
         if len(word) > 60 or word.strip("*") == "" or "*" in word.rstrip("*").replace("* ", " "):
-            raise AccountError(_l("“%(word)s” is not a keyword: use words, with * only at a word's end.", word=word), field="keywords")
+            raise Refusal(_l("“%(word)s” is not a keyword: use words, with * only at a word's end.", word=word), field="keywords")
     return ", ".join(dict.fromkeys(words))
 
 
@@ -35,17 +66,17 @@ def _members(tenant: Tenant, ids: list[int]) -> list[int]:
     ids = [int(i) for i in ids or []]
     known = set(db.session.scalars(select(Membership.id).where(Membership.tenant_id == tenant.id, Membership.id.in_(ids))))
     if set(ids) - known:
-        raise AccountError(_l("Choose people from your team."), field="assignee_ids")
+        raise Refusal(_l("Choose people from your team."), field="assignee_ids")
     return list(dict.fromkeys(ids))
 
 
 def _name(tenant: Tenant, name: str, category_id: int | None = None) -> str:
     name = " ".join((name or "").split())
     if not name:
-        raise AccountError(_l("Give the category a name."), field="name")
+        raise Refusal(_l("Give the category a name."), field="name")
     clash = db.session.scalar(select(Category.id).where(Category.tenant_id == tenant.id, Category.name == name))
     if clash and clash != category_id:
-        raise AccountError(_l("Another category has this name."), field="name")
+        raise Refusal(_l("Another category has this name."), field="name")
     return name
 
 

@@ -7,21 +7,19 @@ mailbox; every one with a one-click unsubscribe link and List-Unsubscribe header
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-
 from sqlalchemy import select
 
-from saas.extensions import db
+from saas.core.errors import Refusal
+from saas.core.extensions import db
+from saas.core.outbox import Message, queue_email
+from saas.core.scoping import tenant_scope, unscoped
+from saas.core.sql import insert
+from saas.core.timeutil import utcnow
+from saas.core.urls import absolute_url
 from saas.feedback.models import Response, Task, Unsubscribe
-from saas.feedback.pipeline import notify_assignee, record_event
-from saas.feedback.tasks import reopen
-from saas.outbox import Message, queue_email
-from saas.sql import insert
-from saas.timeutil import utcnow
-from saas.urls import absolute_url
+from saas.feedback.tasks import notify_assignee, record_event, reopen
 from tenants import tokens
 from tenants.models import Membership, Role, Tenant
-from tenants.scoping import tenant_scope, unscoped
-from tenants.services import AccountError
 
 MAX_REPLY = 5000
 ANSWER_MAX_AGE = 90 * 24 * 3600
@@ -60,10 +58,10 @@ def parse_saved_replies(text: str, field: str) -> list[list[str]]:
             continue
         title, sep, body = line.partition(":")
         if not sep or not title.strip() or not body.strip():
-            raise AccountError(_l("Write each saved reply as “Title: the reply” (not “%(line)s”).", line=line.strip()[:40]), field=field)
+            raise Refusal(_l("Write each saved reply as “Title: the reply” (not “%(line)s”).", line=line.strip()[:40]), field=field)
         replies.append([title.strip()[:60], body.strip()[:MAX_REPLY]])
     if len(replies) > 20:
-        raise AccountError(_l("At most 20 saved replies per language."), field=field)
+        raise Refusal(_l("At most 20 saved replies per language."), field=field)
     return replies
 
 
@@ -86,7 +84,7 @@ def _send_to_customer(task: Task, kind: str, template: str, **context) -> Messag
     response = task.response
     reason = why_not_contactable(response)
     if reason:
-        raise AccountError(reason)
+        raise Refusal(reason)
     return customer_email(response.touchpoint.tenant, response.contact_email, response.locale, kind, template,
                           response=response, **context)
 
@@ -113,9 +111,9 @@ def _first_owner_email(tenant: Tenant) -> str | None:
 def reply(task: Task, actor: Membership, text: str) -> Message:
     text = (text or "").strip()
     if not text:
-        raise AccountError(_l("Write your reply."), field="text")
+        raise Refusal(_l("Write your reply."), field="text")
     if len(text) > MAX_REPLY:
-        raise AccountError(_l("Keep it under %(count)s characters.", count=MAX_REPLY), field="text")
+        raise Refusal(_l("Keep it under %(count)s characters.", count=MAX_REPLY), field="text")
     message = _send_to_customer(task, "customer_reply", "customer_reply", text=text, author=actor.user)
     if task.first_reply_at is None:
         task.first_reply_at = utcnow()

@@ -3,20 +3,26 @@ comment fell in its categories (optionally: touchpoints, feedback since a date).
 per address however many comments they left; sent in batches by a job, safe to re-run."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 
-from saas.extensions import db
+from saas.core.errors import Refusal
+from saas.core.extensions import db
+from saas.core.sql import insert, owned
+from saas.core.timeutil import utcnow
 from saas.feedback.customers import customer_email
-from saas.feedback.models import Category, Improvement, ImprovementDelivery, Response, ResponseCategory, Unsubscribe
-from saas.sql import insert
-from saas.timeutil import utcnow
-from tenants.models import Tenant, Touchpoint
-from tenants.scoping import owned
-from tenants.services import AccountError
+from saas.feedback.models import (
+    Category,
+    Improvement,
+    ImprovementDelivery,
+    Response,
+    ResponseCategory,
+    Touchpoint,
+    Unsubscribe,
+)
+from tenants.models import Tenant
 
 BATCH = 200
 
@@ -35,7 +41,7 @@ def _own_ids(model, tenant: Tenant, ids: list[int], field: str, refusal) -> list
     ids = list(dict.fromkeys(int(i) for i in ids or []))
     known = set(db.session.scalars(select(model.id).where(model.tenant_id == tenant.id, model.id.in_(ids))))
     if set(ids) - known:
-        raise AccountError(refusal, field=field)
+        raise Refusal(refusal, field=field)
     return ids
 
 
@@ -43,12 +49,12 @@ def create_improvement(tenant: Tenant, title: str, body: str, category_ids: list
                        touchpoint_ids: list[int], since: datetime | None, published: bool) -> Improvement:
     title, body = (title or "").strip(), (body or "").strip()
     if not title:
-        raise AccountError(_l("Give it a title."), field="title")
+        raise Refusal(_l("Give it a title."), field="title")
     if not body:
-        raise AccountError(_l("Say what changed."), field="body")
+        raise Refusal(_l("Say what changed."), field="body")
     categories = _own_ids(Category, tenant, category_ids, "category_ids", _l("Choose from your categories."))
     if not categories:
-        raise AccountError(_l("Choose at least one category: who complained about it hears about it."), field="category_ids")
+        raise Refusal(_l("Choose at least one category: who complained about it hears about it."), field="category_ids")
     improvement = Improvement(
         tenant_id=tenant.id, title=title[:200], body=body[:10_000], category_ids=categories,
         touchpoint_ids=_own_ids(Touchpoint, tenant, touchpoint_ids, "touchpoint_ids", _l("Choose from your touchpoints.")),

@@ -1,18 +1,20 @@
-"""Responses: what customers said, kept forever (locked when over quota, never dropped)."""
+"""The feedback product's rows: touchpoints, responses (kept forever: locked when over quota, never
+dropped), categories, tasks and their audit trail, unsubscribes and improvements."""
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, DateTime, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from saas.extensions import db
+from saas.core.enums import LabelledEnum, enum_column
+from saas.core.extensions import db
+from saas.core.scoping import TenantScoped
+from saas.core.timeutil import utcnow
 from saas.feedback.metrics import Band, metric
-from saas.timeutil import utcnow
-from tenants.models import Membership, Touchpoint
-from tenants.scoping import TenantScoped
+from tenants.models import Membership, Tenant
 
 
 class ResponseState(str, enum.Enum):
@@ -22,21 +24,42 @@ class ResponseState(str, enum.Enum):
     DONE = "done"
 
 
-class Channel(str, enum.Enum):
-    LINK = "link"
-    QR = "qr"
-    EMAIL = "email"
+class Channel(LabelledEnum):
+    LINK = "link", _l("link")
+    QR = "qr", _l("QR code")
+    EMAIL = "email", _l("email")
+
+
+class TouchpointKind(LabelledEnum):
+    WEBSITE = "website", _l("Website")
+    APP = "app", _l("App")
+    STORE = "store", _l("Store")
+    DELIVERY = "delivery", _l("Delivery")
+    NEWSLETTER = "newsletter", _l("Newsletter")
+    SUPPORT = "support", _l("Support")
+    OTHER = "other", _l("Other")
+
+
+class Touchpoint(TenantScoped, db.Model):
+    """A place where customers meet the business; each has its own hosted survey link."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[TouchpointKind] = mapped_column(enum_column(TouchpointKind, "touchpoint_kind"))
+    # Unguessable: the only key to the public survey at /s/<token>.
+    token: Mapped[str] = mapped_column(String(43), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    default_assignee_id: Mapped[int | None] = mapped_column(ForeignKey("membership.id", ondelete="SET NULL"))
+    # Query-string parameters stored with each response, comma-separated (e.g. "order,store").
+    hidden_fields: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    tenant: Mapped[Tenant] = relationship()
+    default_assignee: Mapped[Membership | None] = relationship()
 
     @property
-    def label(self):
-        return CHANNEL_LABELS[self]
-
-
-CHANNEL_LABELS = {Channel.LINK: _l("link"), Channel.QR: _l("QR code"), Channel.EMAIL: _l("email")}
-
-
-def _enum(cls, name):
-    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e], native_enum=False, length=20)
+    def hidden_field_names(self) -> list[str]:
+        return [name for name in self.hidden_fields.split(",") if name]
 
 
 class Response(TenantScoped, db.Model):
@@ -54,10 +77,10 @@ class Response(TenantScoped, db.Model):
     contact_email: Mapped[str | None] = mapped_column(String(254))
     consent: Mapped[bool] = mapped_column(Boolean, default=False)
     locale: Mapped[str] = mapped_column(String(5), default="en")
-    channel: Mapped[Channel] = mapped_column(_enum(Channel, "response_channel"), default=Channel.LINK)
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel, "response_channel"), default=Channel.LINK)
     hidden: Mapped[dict] = mapped_column(JSON, default=dict)
     state: Mapped[ResponseState] = mapped_column(
-        _enum(ResponseState, "response_state"), default=ResponseState.RECEIVED, index=True
+        enum_column(ResponseState, "response_state"), default=ResponseState.RECEIVED, index=True
     )
     submission_key: Mapped[str] = mapped_column(String(64))
     # Set by the pipeline (saas.feedback.pipeline); staff may override them later.
@@ -110,27 +133,18 @@ class CategorySource(str, enum.Enum):
 class ResponseCategory(TenantScoped, db.Model):
     response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"), primary_key=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id", ondelete="CASCADE"), primary_key=True)
-    source: Mapped[CategorySource] = mapped_column(_enum(CategorySource, "category_source"))
+    source: Mapped[CategorySource] = mapped_column(enum_column(CategorySource, "category_source"))
 
     response: Mapped[Response] = relationship(back_populates="categories")
     category: Mapped[Category] = relationship()
 
 
-class TaskStatus(str, enum.Enum):
-    OPEN = "open"
-    IN_PROGRESS = "in_progress"
-    RESOLVED = "resolved"
-    DISMISSED = "dismissed"
+class TaskStatus(LabelledEnum):
+    OPEN = "open", _l("open")
+    IN_PROGRESS = "in_progress", _l("in progress")
+    RESOLVED = "resolved", _l("resolved")
+    DISMISSED = "dismissed", _l("dismissed")
 
-    @property
-    def label(self):
-        return STATUS_LABELS[self]
-
-
-STATUS_LABELS = {
-    TaskStatus.OPEN: _l("open"), TaskStatus.IN_PROGRESS: _l("in progress"), TaskStatus.RESOLVED: _l("resolved"),
-    TaskStatus.DISMISSED: _l("dismissed"),
-}
 OPEN_STATUSES = (TaskStatus.OPEN, TaskStatus.IN_PROGRESS)
 
 
@@ -140,7 +154,7 @@ class Task(TenantScoped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"), unique=True)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("membership.id", ondelete="SET NULL"), index=True)
-    status: Mapped[TaskStatus] = mapped_column(_enum(TaskStatus, "task_status"), default=TaskStatus.OPEN, index=True)
+    status: Mapped[TaskStatus] = mapped_column(enum_column(TaskStatus, "task_status"), default=TaskStatus.OPEN, index=True)
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     escalate_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # twice the SLA
     first_reply_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

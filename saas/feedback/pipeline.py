@@ -7,35 +7,18 @@ retried job, the sweep re-enqueueing, two workers) changes nothing the second ti
 from __future__ import annotations
 
 from datetime import timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
-from saas.extensions import db
+from saas.core.extensions import db
+from saas.core.scoping import tenant_scope, unscoped
+from saas.core.timeutil import utcnow
+from saas.feedback.categories import ensure_categories
 from saas.feedback.categoriser import CategoryRule, analyse, default_keywords
-from saas.feedback.models import Category, CategorySource, Response, ResponseCategory, ResponseState, Task, TaskEvent
-from saas.feedback.taxonomy import DEFAULT_TAXONOMY
-from saas.outbox import queue_email
-from saas.timeutil import as_utc, utcnow
-from saas.urls import absolute_url
-from tenants.models import Membership, Role, Tenant, Touchpoint
-from tenants.scoping import tenant_scope, unscoped
-
-
-def ensure_categories(tenant: Tenant) -> list[Category]:
-    """The tenant's categories, seeding the default taxonomy (in its language) the first time."""
-    categories = list(db.session.scalars(select(Category).where(Category.tenant_id == tenant.id).order_by(Category.id)))
-    if categories:
-        return categories
-    locale = tenant.locale if tenant.locale in ("en", "ru", "uk") else "en"
-    for key, entry in DEFAULT_TAXONOMY.items():
-        db.session.add(Category(
-            tenant_id=tenant.id, key=key, name=entry["names"][locale],
-            keywords=", ".join(entry["keywords"][locale]), assignee_ids=[], next_assignee=0,
-        ))
-    db.session.flush()
-    return list(db.session.scalars(select(Category).where(Category.tenant_id == tenant.id).order_by(Category.id)))
+from saas.feedback.models import Category, CategorySource, Response, ResponseCategory, ResponseState, Task, Touchpoint
+from saas.feedback.tasks import notify_assignee, record_event
+from tenants.models import Membership, Role, Tenant
 
 
 def rules_for(categories: list[Category]) -> list[CategoryRule]:
@@ -111,13 +94,6 @@ def open_task(tenant: Tenant, response: Response, matched: list[Category]) -> Ta
     return task
 
 
-def record_event(task: Task, kind: str, actor: Membership | None = None, **detail) -> TaskEvent:
-    event = TaskEvent(tenant_id=task.tenant_id, task_id=task.id, kind=kind,
-                      actor_id=actor.id if actor else None, detail=detail)
-    db.session.add(event)
-    return event
-
-
 def _team(tenant: Tenant) -> dict[int, Membership]:
     members = db.session.scalars(
         select(Membership).where(Membership.tenant_id == tenant.id).options(joinedload(Membership.user))
@@ -150,25 +126,3 @@ def _take_turn(category: Category) -> int:
         .values(next_assignee=Category.next_assignee + 1).returning(Category.next_assignee)
     ).scalar_one()
     return turn - 1
-
-
-def notify_assignee(task: Task, matched: list[Category]) -> None:
-    membership = task.assignee
-    response = task.response
-    user = membership.user
-    tenant = response.touchpoint.tenant
-    queue_email(
-        "assignment", user.email, "task_assigned", locale=user.locale, tenant_id=task.tenant_id,
-        task=task, response=response, tenant=tenant, assignee=user,
-        categories=[category.name for category in matched],
-        due=local_time(task.due_at, tenant), link=absolute_url("tasks.show", task_id=task.id),
-    )
-
-
-def local_time(moment, tenant: Tenant) -> str:
-    """A deadline as the business reads it: in its own time zone."""
-    try:
-        zone = ZoneInfo(tenant.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    return as_utc(moment).astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")

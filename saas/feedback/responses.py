@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import and_, or_, select
 
-from saas.extensions import db
+from saas.core.extensions import db
+from saas.core.timeutil import utcnow
 from saas.feedback.metrics import METRICS, Band
 from saas.feedback.models import Response
-from saas.timeutil import utcnow
 
 PERIODS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
 PAGE_SIZE = 25

@@ -17,14 +17,13 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from billing import plans, usage
-from saas.extensions import db
-from saas.sql import execute_built, insert_for
+from saas.core.extensions import db
+from saas.core.i18n import LOCALES
+from saas.core.scoping import tenant_scope, unscoped
+from saas.core.sql import execute_built, insert_for
+from saas.core.timeutil import as_utc, utcnow
 from saas.feedback.metrics import metric
-from saas.feedback.models import Channel, Response, ResponseState
-from saas.i18n import SUPPORTED_LOCALES
-from saas.timeutil import as_utc, utcnow
-from tenants.models import Touchpoint
-from tenants.scoping import tenant_scope, unscoped
+from saas.feedback.models import Channel, Response, ResponseState, Touchpoint
 
 MAX_COMMENT = 5000
 MAX_HIDDEN_VALUE = 100
@@ -78,9 +77,9 @@ def is_collecting(touchpoint: Touchpoint) -> bool:
 
 def survey_locale(requested: str | None, accepted, tenant_locale: str) -> str:
     """?lang= first, then the browser's Accept-Language, then the business's language."""
-    if requested in SUPPORTED_LOCALES:
+    if requested in LOCALES:
         return requested
-    from_browser = accepted.best_match(SUPPORTED_LOCALES) if accepted else None
+    from_browser = accepted.best_match(LOCALES) if accepted else None
     return from_browser or tenant_locale
 
 

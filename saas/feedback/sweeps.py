@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
-from saas.extensions import db
+from saas.core.extensions import db
+from saas.core.outbox import queue_email
+from saas.core.timeutil import local_time, utcnow
+from saas.core.urls import absolute_url
 from saas.feedback.models import OPEN_STATUSES, Response, ResponseState, Task
-from saas.feedback.pipeline import local_time, record_event
-from saas.outbox import queue_email
-from saas.timeutil import utcnow
-from saas.urls import absolute_url
+from saas.feedback.tasks import record_event
 from tenants.models import Membership, Role, Tenant
 
 STALE_AFTER = timedelta(minutes=2)

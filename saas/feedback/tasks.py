@@ -2,25 +2,32 @@
 resolve, dismiss). Every change is a TaskEvent in the same transaction; the caller commits."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from saas.extensions import db
+from saas.core.errors import Refusal
+from saas.core.extensions import db
+from saas.core.outbox import queue_email
+from saas.core.sql import owned
+from saas.core.timeutil import local_time, utcnow
+from saas.core.urls import absolute_url
 from saas.feedback.metrics import Band
 from saas.feedback.models import (
-    OPEN_STATUSES, Category, CategorySource, Response, ResponseCategory, Task, TaskStatus,
+    OPEN_STATUSES,
+    Category,
+    CategorySource,
+    Response,
+    ResponseCategory,
+    Task,
+    TaskEvent,
+    TaskStatus,
 )
-from saas.feedback.pipeline import notify_assignee, record_event
 from saas.feedback.responses import PERIODS, band_condition
-from saas.timeutil import utcnow
 from tenants.models import Membership
-from tenants.scoping import owned
-from tenants.services import AccountError
 
 VIEWS = ("mine", "all", "unassigned", "overdue", "resolved")
 DISMISS_REASONS = {"spam": "Spam", "no_action_needed": "No action needed", "duplicate": "Duplicate"}
@@ -98,15 +105,15 @@ def get_task(tenant_id: int, task_id: int) -> Task:
 
 def _require_open(task: Task) -> None:
     if task.status not in OPEN_STATUSES:
-        raise AccountError(_l("This task is closed. Reopen it first."))
+        raise Refusal(_l("This task is closed. Reopen it first."))
 
 
 def _text(value: str, field: str, missing) -> str:
     value = (value or "").strip()
     if not value:
-        raise AccountError(missing, field=field)
+        raise Refusal(missing, field=field)
     if len(value) > MAX_NOTE:
-        raise AccountError(_l("Keep it under %(count)s characters.", count=MAX_NOTE), field=field)
+        raise Refusal(_l("Keep it under %(count)s characters.", count=MAX_NOTE), field=field)
     return value
 
 
@@ -127,7 +134,7 @@ def reassign(task: Task, actor: Membership, membership_id: int) -> None:
         select(Membership).where(Membership.id == membership_id, Membership.tenant_id == task.tenant_id)
     )
     if member is None:
-        raise AccountError(_l("Choose someone from your team."), field="assignee_id")
+        raise Refusal(_l("Choose someone from your team."), field="assignee_id")
     if member.id == task.assignee_id:
         return
     task.assignee = member
@@ -142,14 +149,14 @@ def root_causes(tenant) -> list[str]:
 def parse_root_causes(text: str) -> list[str]:
     causes = list(dict.fromkeys(line.strip()[:60] for line in (text or "").splitlines() if line.strip()))
     if not 1 <= len(causes) <= 20:
-        raise AccountError(_l("Keep between 1 and 20 root causes, one per line."), field="root_causes")
+        raise Refusal(_l("Keep between 1 and 20 root causes, one per line."), field="root_causes")
     return causes
 
 
 def resolve(task: Task, actor: Membership, note: str, root_cause: str) -> None:
     _require_open(task)
     if root_cause not in root_causes(task.response.touchpoint.tenant):
-        raise AccountError(_l("Choose the root cause."), field="root_cause")
+        raise Refusal(_l("Choose the root cause."), field="root_cause")
     task.resolution_note = _text(note, "note", _l("Write what was done."))
     task.status = TaskStatus.RESOLVED
     task.resolved_at = utcnow()
@@ -159,7 +166,7 @@ def resolve(task: Task, actor: Membership, note: str, root_cause: str) -> None:
 def dismiss(task: Task, actor: Membership, reason: str) -> None:
     _require_open(task)
     if reason not in DISMISS_REASONS:
-        raise AccountError(_l("Choose why it needs no work."), field="reason")
+        raise Refusal(_l("Choose why it needs no work."), field="reason")
     task.status = TaskStatus.DISMISSED
     task.resolved_at = utcnow()
     record_event(task, "dismissed", actor, reason=reason)
@@ -180,7 +187,7 @@ def correct_categories(task: Task, actor: Membership, category_ids: list[int]) -
         select(Category.id).where(Category.tenant_id == task.tenant_id, Category.id.in_(ids))
     ))
     if set(ids) - known:
-        raise AccountError(_l("Choose from your categories."), field="category_ids")
+        raise Refusal(_l("Choose from your categories."), field="category_ids")
     response = task.response
     before = sorted(link.category_id for link in response.categories)
     response.categories = [
@@ -197,3 +204,26 @@ def override_needs(task: Task, actor: Membership, needs_reply: bool, needs_actio
     record_event(task, "needs", actor, before=[response.needs_reply, response.needs_action],
                  after=[needs_reply, needs_action])
     response.needs_reply, response.needs_action = needs_reply, needs_action
+
+
+# --- the audit trail and the assignment email ---------------------------------------------
+
+
+def record_event(task: Task, kind: str, actor: Membership | None = None, **detail) -> TaskEvent:
+    event = TaskEvent(tenant_id=task.tenant_id, task_id=task.id, kind=kind,
+                      actor_id=actor.id if actor else None, detail=detail)
+    db.session.add(event)
+    return event
+
+
+def notify_assignee(task: Task, matched: list[Category]) -> None:
+    membership = task.assignee
+    response = task.response
+    user = membership.user
+    tenant = response.touchpoint.tenant
+    queue_email(
+        "assignment", user.email, "task_assigned", locale=user.locale, tenant_id=task.tenant_id,
+        task=task, response=response, tenant=tenant, assignee=user,
+        categories=[category.name for category in matched],
+        due=local_time(task.due_at, tenant), link=absolute_url("tasks.show", task_id=task.id),
+    )

@@ -3,10 +3,10 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
-from saas.extensions import db
+from saas.core.errors import Refusal
+from saas.core.extensions import db
 from saas.web.forms import ChangeEmailForm, ChangePasswordForm, attach_error
 from tenants import services
-from tenants.services import AccountError
 from tenants.tokens import InvalidToken
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -33,7 +33,7 @@ def change_password():
     if form.validate_on_submit():
         try:
             services.change_password(current_user, form.current_password.data, form.new_password.data)
-        except AccountError as error:
+        except Refusal as error:
             db.session.rollback()
             attach_error(form, error)
         else:
@@ -51,7 +51,7 @@ def change_email():
     if form.validate_on_submit():
         try:
             new_email = services.request_email_change(current_user, form.new_email.data, form.password.data)
-        except AccountError as error:
+        except Refusal as error:
             db.session.rollback()
             attach_error(form, error)
         else:
@@ -65,7 +65,7 @@ def change_email():
 def confirm_email_change(token):
     try:
         user = services.confirm_email_change(token)
-    except (InvalidToken, AccountError):
+    except (InvalidToken, Refusal):
         db.session.rollback()
         return render_template("auth/link_invalid.html", what="email change"), 400
     db.session.commit()

@@ -1,8 +1,8 @@
 """The one way a button that changes something is handled (POST → service → redirect)."""
 from flask import abort, flash, redirect, url_for
 
-from saas.extensions import db
-from tenants.services import AccountError
+from saas.core.errors import Refusal
+from saas.core.extensions import db
 
 
 def apply_change(change, success_message: str, back_to: str, **url_values):
@@ -14,7 +14,7 @@ def apply_change(change, success_message: str, back_to: str, **url_values):
     except LookupError:
         db.session.rollback()
         abort(404)
-    except AccountError as error:
+    except Refusal as error:
         db.session.rollback()
         flash(str(error.message), "error")
     else:

@@ -3,11 +3,13 @@ from flask import Blueprint, current_app, flash, redirect, render_template, sess
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from saas.extensions import db, limiter
+from saas.core.errors import Refusal
+from saas.core.extensions import db
+from saas.feedback import onboarding
 from saas.web.context import TENANT_SESSION_KEY, redirect_next
+from saas.web.extensions import limiter
 from saas.web.forms import ForgotPasswordForm, LoginForm, NewPasswordForm, SignupForm, attach_error
 from tenants import services
-from tenants.services import AccountError
 from tenants.tokens import InvalidToken
 
 bp = Blueprint("auth", __name__)
@@ -28,8 +30,8 @@ def signup():
     form = SignupForm()
     if form.validate_on_submit():
         try:
-            membership = services.signup(form.business_name.data, form.name.data, form.email.data, form.password.data)
-        except AccountError as error:
+            membership = onboarding.sign_up(form.business_name.data, form.name.data, form.email.data, form.password.data)
+        except Refusal as error:
             db.session.rollback()
             attach_error(form, error)
         else:
@@ -114,7 +116,7 @@ def reset_password(token):
     if form.validate_on_submit():
         try:
             services.reset_password(token, form.password.data)
-        except AccountError as error:
+        except Refusal as error:
             db.session.rollback()
             attach_error(form, error)
         else:

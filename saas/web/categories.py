@@ -2,13 +2,13 @@
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from saas.extensions import db
+from saas.core.errors import Refusal
+from saas.core.extensions import db
 from saas.feedback import categories as service
 from saas.web.context import current_membership, tenant_route
 from saas.web.forms import CategoryForm, attach_error, options
 from tenants import services as team_services
 from tenants.models import Role
-from tenants.services import AccountError
 
 bp = Blueprint("categories", __name__, url_prefix="/categories")
 
@@ -52,7 +52,7 @@ def update(category_id):
     if form.validate_on_submit():
         try:
             service.update_category(_tenant(), category_id, form.name.data, form.keywords.data, form.assignee_ids.data)
-        except AccountError as error:
+        except Refusal as error:
             db.session.rollback()
             attach_error(form, error)
         else:
@@ -71,7 +71,7 @@ def create():
     if form.validate_on_submit():
         try:
             category = service.add_category(_tenant(), form.name.data, form.keywords.data, form.assignee_ids.data)
-        except AccountError as error:
+        except Refusal as error:
             db.session.rollback()
             attach_error(form, error)
         else:

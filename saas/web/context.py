@@ -8,11 +8,13 @@ from flask import Flask, abort, g, redirect, render_template, request, session, 
 from flask_babel import get_locale
 from flask_login import current_user
 
-from saas import observability
-from saas.extensions import db, login_manager
+from saas.core import observability
+from saas.core.extensions import db
+from saas.core.i18n import LOCALES
+from saas.core.scoping import enter_tenant_scope, leave_scope
+from saas.web.extensions import login_manager
 from tenants import services
 from tenants.models import Role, User
-from tenants.scoping import enter_tenant_scope, leave_scope
 
 TENANT_SESSION_KEY = "tenant_id"
 
@@ -111,3 +113,14 @@ def safe_next(default_endpoint: str = "main.dashboard") -> str:
 
 def redirect_next(default_endpoint: str = "main.dashboard"):
     return redirect(safe_next(default_endpoint))
+
+
+def select_locale() -> str:
+    """The page's language: a public survey speaks the customer's, the app its user's, else the browser's."""
+    survey_locale = g.get("survey_locale")
+    if survey_locale:
+        return survey_locale
+    user = getattr(g, "locale_user", None)
+    if user is not None and user.locale in LOCALES:
+        return user.locale
+    return request.accept_languages.best_match(LOCALES) or "en"

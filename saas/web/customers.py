@@ -1,8 +1,9 @@
 """Public pages for customers reached by email: unsubscribe, and "Did this solve it?"."""
 from flask import Blueprint, g, render_template, request
 
-from saas.extensions import csrf, db
+from saas.core.extensions import db
 from saas.feedback import customers
+from saas.web.extensions import csrf
 from tenants.tokens import InvalidToken
 
 bp = Blueprint("customers", __name__)

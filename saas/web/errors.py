@@ -3,7 +3,7 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from saas.extensions import db
+from saas.core.extensions import db
 
 MESSAGES = {
     400: ("Bad request", "Something in that request did not make sense to us."),

@@ -3,13 +3,25 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
-    BooleanField, DateField, EmailField, Form, HiddenField, IntegerField, PasswordField, SelectChoice, SelectField, SelectMultipleField,
-    StringField, TextAreaField,
+    BooleanField,
+    DateField,
+    EmailField,
+    Form,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
-from tenants.models import Role, TouchpointKind
+from saas.feedback.models import TouchpointKind
+from tenants.models import Role
+
 
 def options(pairs) -> list[SelectChoice]:
     """(value, label) pairs as the choices of a SelectField."""
@@ -75,7 +87,7 @@ class AcceptInvitationForm(FlaskForm):
 
 
 def attach_error(form: FlaskForm, error) -> None:
-    """Show a service's AccountError next to its field, or at the top of the form."""
+    """Show a service's Refusal next to its field, or at the top of the form."""
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
         field.errors = [*field.errors, error.message]

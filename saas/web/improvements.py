@@ -5,17 +5,17 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from saas.extensions import db
+from saas.core.errors import Refusal
+from saas.core.extensions import db
+from saas.core.outbox import render_email
+from saas.core.scoping import tenant_scope
+from saas.core.urls import absolute_url
 from saas.feedback import improvements as service
-from saas.feedback.pipeline import ensure_categories
-from saas.outbox import render_email
-from saas.urls import absolute_url
+from saas.feedback import touchpoints
+from saas.feedback.categories import categories as tenant_categories
 from saas.web.context import current_membership, tenant_route
 from saas.web.forms import ActionForm, ImprovementForm, attach_error, options
-from tenants import touchpoints
 from tenants.models import Role, Tenant
-from tenants.scoping import tenant_scope
-from tenants.services import AccountError
 from worker.jobs import send_improvement
 from worker.queue import enqueue
 
@@ -28,7 +28,7 @@ def _tenant():
 
 def _form() -> ImprovementForm:
     form = ImprovementForm()
-    form.category_ids.choices = options((c.id, c.name) for c in ensure_categories(_tenant()))
+    form.category_ids.choices = options((c.id, c.name) for c in tenant_categories(_tenant()))
     form.touchpoint_ids.choices = options((tp.id, tp.name) for tp in touchpoints.touchpoints(_tenant()))
     return form
 
@@ -44,7 +44,7 @@ def index():
                 _tenant(), form.title.data, form.body.data, form.category_ids.data, form.touchpoint_ids.data,
                 since, form.published.data,
             )
-        except AccountError as error:
+        except Refusal as error:
             db.session.rollback()
             attach_error(form, error)
         else:

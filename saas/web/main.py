@@ -2,9 +2,10 @@
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask_login import current_user
 
-from saas import health, outbox
-from saas.extensions import csrf, limiter
+from saas.core import outbox
+from saas.web import health
 from saas.web.context import current_membership, tenant_route
+from saas.web.extensions import csrf, limiter
 from saas.web.forms import ActionForm
 from tenants import services
 from tenants.models import Role

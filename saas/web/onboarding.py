@@ -3,13 +3,13 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from billing import plans
-from saas.extensions import db
+from saas.core.errors import Refusal
+from saas.core.extensions import db
+from saas.feedback import onboarding
 from saas.web.context import current_membership, tenant_route
 from saas.web.forms import OnboardingTouchpointsForm, attach_error, options
 from saas.web.settings import render_survey_settings, save_survey_settings, survey_settings_form
-from tenants import touchpoints
 from tenants.models import Role
-from tenants.services import AccountError
 
 bp = Blueprint("onboarding", __name__, url_prefix="/welcome")
 
@@ -33,15 +33,15 @@ def metric():
 def choose_touchpoints():
     tenant = _tenant()
     form = OnboardingTouchpointsForm()
-    form.names.choices = options((name, name) for name, _ in touchpoints.SUGGESTIONS)
+    form.names.choices = options((name, name) for name, _ in onboarding.SUGGESTIONS)
     if form.validate_on_submit():
         try:
-            touchpoints.add_suggested(tenant, form.names.data)
-        except AccountError as error:
+            onboarding.add_suggested(tenant, form.names.data)
+        except Refusal as error:
             db.session.rollback()
             attach_error(form, error)
         else:
-            touchpoints.finish_onboarding(tenant)
+            onboarding.finish_onboarding(tenant)
             db.session.commit()
             return redirect(url_for("onboarding.share"))
     return render_template(

@@ -2,11 +2,10 @@
 from flask import Blueprint, render_template, request
 
 from billing import plans
-from saas.feedback import responses
+from saas.feedback import responses, touchpoints
 from saas.feedback.metrics import Band
 from saas.web.context import current_membership, tenant_route
 from saas.web.forms import ResponseFilterForm, options
-from tenants import touchpoints
 from tenants.models import Role
 
 bp = Blueprint("responses", __name__, url_prefix="/responses")

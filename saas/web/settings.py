@@ -3,14 +3,13 @@ The onboarding's first step uses the same form and the same saving."""
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from saas.extensions import db
+from saas.core.errors import Refusal
+from saas.core.extensions import db
+from saas.feedback import customers, tasks, touchpoints
 from saas.feedback.metrics import METRICS
 from saas.web.context import current_membership, tenant_route
-from saas.feedback import customers, tasks
 from saas.web.forms import LogoForm, LoopSettingsForm, SurveySettingsForm, attach_error
-from tenants import touchpoints
 from tenants.models import Role
-from tenants.services import AccountError
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -34,7 +33,7 @@ def save_survey_settings(tenant, form: SurveySettingsForm) -> bool:
             tenant, form.metric.data, form.question.data, form.brand_color.data, form.review_url.data,
             form.locale.data, form.sla_hours.data, form.reply_to.data or "",
         )
-    except AccountError as error:
+    except Refusal as error:
         db.session.rollback()
         attach_error(form, error)
         return False
@@ -69,7 +68,7 @@ def logo():
         upload = form.logo.data
         try:
             touchpoints.set_logo(tenant, None if form.remove.data else (upload.read() if upload else b""))
-        except AccountError as error:
+        except Refusal as error:
             db.session.rollback()
             attach_error(form, error)
         else:
@@ -98,7 +97,7 @@ def replies():
                 locale: customers.parse_saved_replies(getattr(form, f"replies_{locale}").data, f"replies_{locale}")
                 for locale in ("en", "ru", "uk")
             }
-        except AccountError as error:
+        except Refusal as error:
             db.session.rollback()
             attach_error(form, error)
         else:

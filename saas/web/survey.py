@@ -8,16 +8,18 @@ from __future__ import annotations
 import io
 
 import segno
-from flask import Blueprint, Response as HttpResponse, abort, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask import Response as HttpResponse
 from flask_limiter.util import get_remote_address
 
-from saas.extensions import csrf, db, limiter
+from saas.core.extensions import db
+from saas.core.scoping import tenant_scope
+from saas.core.urls import absolute_url
 from saas.feedback import metrics, surveys
 from saas.feedback.surveys import Answer, InvalidSubmission
-from saas.urls import absolute_url
+from saas.feedback.touchpoints import question_for
+from saas.web.extensions import csrf, limiter
 from saas.web.forms import SurveyForm
-from tenants.scoping import tenant_scope
-from tenants.touchpoints import question_for
 from worker.jobs import process_response
 from worker.queue import enqueue
 

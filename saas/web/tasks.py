@@ -3,18 +3,24 @@ everything staff do on it. Staff may do all of it; the views only parse and call
 from flask import Blueprint, abort, render_template, request
 from flask_babel import lazy_gettext as _l
 
-from saas.feedback import customers, tasks
+from saas.core.timeutil import as_utc, local_time, utcnow
+from saas.feedback import customers, tasks, touchpoints
+from saas.feedback.categories import categories as tenant_categories
 from saas.feedback.metrics import Band
 from saas.feedback.models import TaskStatus
-from saas.feedback.pipeline import ensure_categories, local_time
-from saas.timeutil import as_utc, utcnow
 from saas.web.actions import apply_change
 from saas.web.context import current_membership, tenant_route
 from saas.web.forms import (
-    CorrectionForm, DismissForm, InboxFilterForm, NoteForm, ReassignForm, ReplyForm, ResolveForm, options,
+    CorrectionForm,
+    DismissForm,
+    InboxFilterForm,
+    NoteForm,
+    ReassignForm,
+    ReplyForm,
+    ResolveForm,
+    options,
 )
 from tenants import services as team_services
-from tenants import touchpoints
 from tenants.models import Role
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -33,7 +39,7 @@ def index():
         view = "mine"
     form = InboxFilterForm(request.args)
     form.touchpoint.choices = options([(0, "All touchpoints")] + [(tp.id, tp.name) for tp in touchpoints.touchpoints(me.tenant)])
-    form.category.choices = options([(0, "All categories")] + [(c.id, c.name) for c in ensure_categories(me.tenant)])
+    form.category.choices = options([(0, "All categories")] + [(c.id, c.name) for c in tenant_categories(me.tenant)])
     chosen = tasks.InboxFilter(view=view)
     if form.validate():
         chosen = tasks.InboxFilter(
@@ -65,7 +71,7 @@ def _forms(task, **submitted):
         category_ids=[link.category_id for link in task.response.categories],
         needs_reply=task.response.needs_reply, needs_action=task.response.needs_action,
     )
-    correction.category_ids.choices = options((c.id, c.name) for c in ensure_categories(me.tenant))
+    correction.category_ids.choices = options((c.id, c.name) for c in tenant_categories(me.tenant))
     resolve = submitted.get("resolve") or ResolveForm()
     resolve.root_cause.choices = options((cause, cause) for cause in tasks.root_causes(me.tenant))
     dismiss = submitted.get("dismiss") or DismissForm()

@@ -1,15 +1,16 @@
 """The team: members, roles, invitations, accepting an invitation, switching tenants."""
 from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 
-from saas.extensions import db
+from saas.core.errors import Refusal
+from saas.core.extensions import db
 from saas.web.actions import apply_change
 from saas.web.context import TENANT_SESSION_KEY, current_membership, tenant_route
 from saas.web.forms import AcceptInvitationForm, ActionForm, InviteForm, RoleForm, attach_error
 from tenants import services
 from tenants.models import Role
-from tenants.services import AccountError
 from tenants.tokens import InvalidToken
 
 bp = Blueprint("team", __name__)
@@ -40,7 +41,7 @@ def invite():
     if form.validate_on_submit():
         try:
             invitation = services.invite(current_membership(), form.email.data, Role(form.role.data))
-        except AccountError as error:
+        except Refusal as error:
             db.session.rollback()
             attach_error(form, error)
         else:
@@ -91,9 +92,9 @@ def accept_invitation(token):
             membership = services.accept_invitation(
                 token, user, name=form.data.get("name", ""), password=form.data.get("password", "")
             )
-        except (AccountError, InvalidToken) as error:
+        except (Refusal, InvalidToken) as error:
             db.session.rollback()
-            attach_error(form, error if isinstance(error, AccountError) else AccountError(_l("This invitation is no longer valid.")))
+            attach_error(form, error if isinstance(error, Refusal) else Refusal(_l("This invitation is no longer valid.")))
             status = 422
         else:
             db.session.commit()

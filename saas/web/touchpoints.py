@@ -1,17 +1,17 @@
 """Touchpoints (owners and admins): create, edit, (de)activate, delete; links and QR codes."""
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
-from saas.extensions import db
-from saas.feedback import metrics
+from saas.core.errors import Refusal
+from saas.core.extensions import db
+from saas.feedback import metrics, touchpoints
 from saas.web.actions import apply_change
 from saas.web.context import current_membership, tenant_route
 from saas.web.forms import ActionForm, TouchpointForm, attach_error, options
 from saas.web.survey import survey_link
 from tenants import services as team_services
-from tenants import touchpoints
 from tenants.models import Role
-from tenants.services import AccountError
 
 bp = Blueprint("touchpoints", __name__, url_prefix="/touchpoints")
 
@@ -55,7 +55,7 @@ def create():
                 _tenant(), form.name.data, form.kind.data, form.hidden_fields.data or "",
                 form.default_assignee_id.data or None,
             )
-        except AccountError as error:
+        except Refusal as error:
             db.session.rollback()
             attach_error(form, error)
         else:
@@ -85,7 +85,7 @@ def edit(touchpoint_id):
                 _tenant(), touchpoint_id, form.name.data, form.kind.data, form.hidden_fields.data or "",
                 form.default_assignee_id.data or None,
             )
-        except AccountError as error:
+        except Refusal as error:
             db.session.rollback()
             attach_error(form, error)
         else:

@@ -4,7 +4,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from saas.extensions import db
+from saas.core.extensions import db
 from worker.queue import redis_connection
 
 

@@ -13,10 +13,9 @@ import functools
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from sqlalchemy import ForeignKey, event, inspect, select
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import ForeignKey, event, inspect
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
-
-from saas.extensions import db
 from sqlalchemy.sql import util as sql_util
 
 
@@ -35,10 +34,6 @@ _scope: ContextVar[int | _Unscoped | None] = ContextVar("tenant_scope", default=
 
 class TenantScoped:
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id", ondelete="CASCADE"), index=True)
-
-
-def current_scope() -> int | _Unscoped | None:
-    return _scope.get()
 
 
 @contextmanager
@@ -68,15 +63,13 @@ def leave_scope(token) -> None:
     _scope.reset(token)
 
 
-def owned(model, tenant_id: int, row_id: int, *options):
-    """The tenant's row with this id, or LookupError (which views turn into a 404). The
-    tenant is named explicitly too, so a lookup is safe even outside a request's scope."""
-    row = db.session.scalar(
-        select(model).where(model.id == row_id, model.tenant_id == tenant_id).options(*options)
-    )
-    if row is None:
-        raise LookupError(f"{model.__name__} {row_id}")
-    return row
+class ScopedSession(FlaskSession):
+    """The app's session class (saas.core.extensions uses it)."""
+
+    def get(self, entity, ident, **kwargs):
+        """session.get() answers from the identity map without a query when it can, and
+        the tenant scope's criteria only apply to queries: check the row it returns too."""
+        return visible_in_scope(super().get(entity, ident, **kwargs))
 
 
 def visible_in_scope(row):

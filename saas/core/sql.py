@@ -1,9 +1,11 @@
-"""SQL helpers shared by services."""
+"""Database helpers shared by services: ON CONFLICT inserts for both dialects, statements built once,
+and the one way to fetch a tenant's row by id."""
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from saas.extensions import db
+from saas.core.extensions import db
 
 
 def dialect_name() -> str:
@@ -24,3 +26,14 @@ def execute_built(build, params: dict):
     dialect, on the session's connection and transaction. For hot paths: building an ORM
     statement per call cost a public survey submission more than everything else it does."""
     return db.session.connection().execute(build(dialect_name()), params)
+
+
+def owned(model, tenant_id: int, row_id: int, *options):
+    """The tenant's row with this id, or LookupError (which views turn into a 404). The
+    tenant is named explicitly too, so a lookup is safe even outside a request's scope."""
+    row = db.session.scalar(
+        select(model).where(model.id == row_id, model.tenant_id == tenant_id).options(*options)
+    )
+    if row is None:
+        raise LookupError(f"{model.__name__} {row_id}")
+    return row

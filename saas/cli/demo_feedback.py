@@ -9,12 +9,13 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from billing.usage import count_response
-from saas.extensions import db
+from saas.core.extensions import db
+from saas.core.timeutil import utcnow
+from saas.feedback.categories import ensure_categories
 from saas.feedback.metrics import Band, metric
-from saas.feedback.models import Channel, Response, ResponseState
-from saas.feedback.pipeline import ensure_categories, process_response
-from saas.timeutil import utcnow
-from tenants.models import Membership, Role, Tenant, Touchpoint, TouchpointKind
+from saas.feedback.models import Channel, Response, ResponseState, Touchpoint, TouchpointKind
+from saas.feedback.pipeline import process_response
+from tenants.models import Membership, Role, Tenant
 
 DEMO_TOUCHPOINTS = (("Website", TouchpointKind.WEBSITE), ("Café on Main Street", TouchpointKind.STORE),
                     ("Delivery", TouchpointKind.DELIVERY))

@@ -5,12 +5,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from saas.demo_feedback import seed_feedback
-from saas.extensions import db
-from saas.timeutil import utcnow
-from saas.urls import absolute_url
+from saas.cli.demo_feedback import seed_feedback
+from saas.core.extensions import db
+from saas.core.scoping import unscoped
+from saas.core.timeutil import utcnow
+from saas.core.urls import absolute_url
 from tenants.models import Membership, Role, Tenant, User
-from tenants.scoping import unscoped
 from tenants.services import unique_slug
 
 DEMO_TENANT = "Demo Coffee Roasters"

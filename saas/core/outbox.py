@@ -7,29 +7,23 @@ worker died). Delivery itself lives in worker.mail.
 """
 from __future__ import annotations
 
-import enum
 from datetime import datetime, timedelta
 
 from flask import current_app, render_template
-from flask_babel import force_locale, lazy_gettext as _l
-from sqlalchemy import JSON, DateTime, Enum, ForeignKey, Integer, String, Text, or_, select, update
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saas.extensions import db
-from saas.timeutil import utcnow
+from saas.core.enums import LabelledEnum, enum_column
+from saas.core.extensions import db
+from saas.core.timeutil import utcnow
 
 
-class MessageStatus(str, enum.Enum):
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"
-
-    @property
-    def label(self):
-        return MESSAGE_STATUS_LABELS[self]
-
-
-MESSAGE_STATUS_LABELS = {MessageStatus.PENDING: _l("waiting"), MessageStatus.SENT: _l("sent"), MessageStatus.FAILED: _l("failed")}
+class MessageStatus(LabelledEnum):
+    PENDING = "pending", _l("waiting")
+    SENT = "sent", _l("sent")
+    FAILED = "failed", _l("failed")
 
 
 class Message(db.Model):
@@ -51,8 +45,7 @@ class Message(db.Model):
     reply_to: Mapped[str | None] = mapped_column(String(254))
     headers: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[MessageStatus] = mapped_column(
-        Enum(MessageStatus, name="message_status", values_callable=lambda e: [m.value for m in e],
-             native_enum=False, length=20),
+        enum_column(MessageStatus, "message_status"),
         default=MessageStatus.PENDING, index=True,
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -5,14 +5,16 @@ import sys
 import click
 from flask import Flask
 
-from saas.extensions import db
-from tenants.services import AccountError, create_platform_admin
+from saas.cli.demo import seed_demo
+from saas.core.errors import Refusal
+from saas.core.extensions import db
+from saas.feedback.categoriser import analyse
+from saas.feedback.metrics import METRICS
+from tenants.services import create_platform_admin
+from worker import jobs
 
 
 def categorise_line(line: str) -> dict:
-    from saas.feedback.categoriser import analyse
-    from saas.feedback.metrics import METRICS
-
     try:
         item = json.loads(line)
         text, score, metric_key = item["text"], item.get("score"), item.get("metric", "nps")
@@ -34,7 +36,7 @@ def install(app: Flask) -> None:
         """Make EMAIL a platform admin and print a one-time set-password link."""
         try:
             user, link = create_platform_admin(email)
-        except AccountError as error:
+        except Refusal as error:
             raise click.BadParameter(error.message, param_hint="EMAIL") from error
         db.session.commit()
         click.echo(f"{user.email} is a platform admin.")
@@ -57,8 +59,6 @@ def install(app: Flask) -> None:
     @app.cli.command("sweep")
     def sweep():
         """Run every sweep once (outbox, waiting responses, deadlines): for set-ups without `rq cron`."""
-        from worker import jobs
-
         click.echo(json.dumps({
             "messages": jobs.sweep_outbox(), "responses": jobs.sweep_responses(), **jobs.sweep_deadlines(),
         }))
@@ -66,8 +66,6 @@ def install(app: Flask) -> None:
     @app.cli.command("demo")
     def demo():
         """Seed the demo business and print its logins (safe to run again)."""
-        from saas.demo import seed_demo
-
         seed = seed_demo()
         db.session.commit()
         click.echo("Demo business ready. Log in at the app with:")
