@@ -6,6 +6,17 @@ active, every ORM SELECT/UPDATE/DELETE touching such a model gets
 and new rows are stamped with it. Touching a tenant-owned table with no scope at all
 is an error, so a forgotten scope fails loudly instead of leaking; code that really
 must cross tenants (sign-in, sweeps, platform admin) says so with `unscoped()`.
+
+The rule services follow: the hook is the guarantee, the query says what it means.
+- A service handed a tenant (or a membership) names it in its query: `Model.tenant_id ==
+  tenant.id`, or the parent row it already holds (`Response.touchpoint_id == touchpoint.id`).
+  It is then correct in any scope, a job's or the CLI's included.
+- An id that came from outside (a URL, a form) is fetched with `saas.core.sql.owned()`, which
+  names the tenant too: another tenant's id is a LookupError, which pages turn into a 404.
+- Code that crosses tenants on purpose (sign-in, token links, sweeps) says `unscoped()` and
+  filters by the row it is looking for.
+Under all three, the hook adds the current tenant to every query and stamps every new row,
+so a forgotten filter returns nothing of another tenant's, and a missing scope is an error.
 """
 from __future__ import annotations
 
