@@ -20,7 +20,10 @@ from saas.config import PROJECT_ROOT
 from saas.extensions import db
 from saas.outbox import Message, MessageStatus
 from saas.timeutil import utcnow
-from tests.conftest import BIN, WORKER_ARGS, body_of, free_port, link_in, make_app, messages, signup
+from tests.support.apps import make_app
+from tests.support.http import link_in, messages, signup
+from tests.support.mail import body_of
+from tests.support.processes import BIN, WORKER_ARGS, free_port
 from worker import jobs
 from worker.queue import QUEUE_NAME
 
