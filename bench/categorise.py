@@ -1,6 +1,6 @@
 """The categoriser's quality and speed on the labelled comments (tests/data).
 
-    python bench/categorise.py [--rounds 20]
+    python -m bench.categorise [--rounds 20]
 
 Prints precision, recall and F1 per category, the macro-F1, the accuracy of the two
 decisions (needs a reply, needs an action), and comments per second: the whole set read
@@ -12,8 +12,7 @@ import argparse
 import sys
 import time
 
-from common import ROOT
-
+from bench.common import ROOT
 from saas.feedback.categoriser import analyse, tokenize
 from saas.feedback.evaluation import evaluate, load
 

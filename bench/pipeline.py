@@ -1,6 +1,6 @@
 """Pipeline throughput against RQ's own per-job cost.
 
-    python bench/pipeline.py [--responses 5000] [--workers 2]
+    python -m bench.pipeline [--responses 5000] [--workers 2]
 
 On a fresh PostgreSQL database (DATABASE_URL names the server) and a redis-server of its
 own: stores N realistic responses (English, Russian and Ukrainian comments, all bands),
@@ -28,9 +28,12 @@ from rq import Queue
 from rq.job import Job
 from rq.registry import FailedJobRegistry
 
-from common import BIN, ROOT, create_business, own_redis, scratch_database
-
-WORKER = ["-w", "worker.app_worker.AppWorker"]
+from bench.common import ROOT, create_business
+from bench.jobs import noop
+from tests.support.apps import scratch_database
+from tests.support.processes import OwnRedis, worker_command
+from worker.jobs import process_response
+from worker.queue import RESULT_TTL
 
 
 def store_responses(url: str, business: dict, count: int) -> list[int]:
@@ -44,7 +47,7 @@ def store_responses(url: str, business: dict, count: int) -> list[int]:
         band = rng.choice(list(COMMENTS[locale]))
         score = {"promoter": rng.randint(9, 10), "passive": rng.randint(7, 8), "detractor": rng.randint(0, 6)}[band.value]
         rows.append({
-            "tenant_id": business["tenant_id"], "touchpoint_id": business["touchpoint_id"], "metric": "nps",
+            "tenant_id": business["tenant"], "touchpoint_id": business["touchpoint_id"], "metric": "nps",
             "score": score, "comment": rng.choice(COMMENTS[locale][band]), "consent": False, "locale": locale,
             "channel": "link", "hidden": "{}", "state": "received", "submission_key": secrets.token_urlsafe(24),
         })
@@ -65,11 +68,12 @@ def _insert(conn, rows) -> list[int]:
 
 
 def drain(redis_url: str, env: dict, workers: int) -> float:
-    """Seconds for `workers` burst workers to empty the queue."""
+    """Seconds for `workers` burst workers to empty the queue. They run in the project root,
+    which is also on their PYTHONPATH, so they import bench.jobs as this process does."""
     started = time.perf_counter()
     processes = [
-        subprocess.Popen([BIN / "rq", "worker", *WORKER, "--burst", "--quiet", "--url", redis_url, "default"],
-                         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(worker_command(redis_url, "--burst", "--quiet"), cwd=ROOT, env=env,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         for _ in range(workers)
     ]
     for process in processes:
@@ -85,16 +89,12 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT / "bench"))
-    from jobs import noop
-
-    from worker.jobs import process_response
-    from worker.queue import RESULT_TTL
 
     pipeline_rates, noop_rates = [], []
-    with tempfile.TemporaryDirectory() as tmp, own_redis(tmp) as redis_url, scratch_database("loopline_pipe") as url:
+    with tempfile.TemporaryDirectory() as tmp, OwnRedis(tmp) as redis_server, scratch_database("loopline_pipe") as url:
+        redis_url = redis_server.url
         env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url, "SECRET_KEY": "bench",
-               "OUTBOX_DIR": os.path.join(tmp, "outbox"), "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}"}
+               "OUTBOX_DIR": os.path.join(tmp, "outbox"), "PYTHONPATH": str(ROOT)}
         env.pop("SMTP_URL", None)
         business = create_business(url)
         queue = Queue("default", connection=Redis.from_url(redis_url))

@@ -1,6 +1,6 @@
 """Survey throughput and latency under gunicorn on PostgreSQL + Redis.
 
-    python bench/survey.py [--seconds 10] [--concurrency 8]
+    python -m bench.survey [--seconds 10] [--concurrency 8]
 
 Starts gunicorn with the Procfile's worker settings on a fresh PostgreSQL database
 (DATABASE_URL names the server) and a redis-server of its own (submissions enqueue
@@ -24,7 +24,6 @@ import http.client
 import os
 import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -34,7 +33,9 @@ import urllib.parse
 import psycopg
 import sqlalchemy as sa
 
-from common import BIN, ROOT, ProcessCpu, create_business, free_port, own_redis, scratch_database
+from bench.common import ROOT, ProcessCpu, create_business
+from tests.support.apps import scratch_database
+from tests.support.processes import OwnRedis, free_port, start_gunicorn, stop_processes, wait_until_up
 
 
 def _create_store_table(dsn: str) -> None:
@@ -114,29 +115,25 @@ def main() -> int:
     args = parser.parse_args()
 
     port = free_port()
-    with tempfile.TemporaryDirectory() as tmp, own_redis(tmp) as redis_url, scratch_database("loopline_bench") as url:
-        token = create_business(url)["token"]
+    with tempfile.TemporaryDirectory() as tmp, OwnRedis(tmp) as redis_server, scratch_database("loopline_bench") as url:
+        token = create_business(url)["touchpoint"]
         store_dsn = url.replace("postgresql+psycopg://", "postgresql://")
         _create_store_table(store_dsn)
-        env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url, "SECRET_KEY": "bench", "BENCH_STORE_DSN": store_dsn,
+        env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_server.url, "SECRET_KEY": "bench", "BENCH_STORE_DSN": store_dsn,
                "SURVEY_RATE_LIMIT": "1000000 per minute", "BASE_URL": f"http://127.0.0.1:{port}"}
-        gunicorn = subprocess.Popen(
-            [BIN / "gunicorn", "bench.wsgi:app", "--bind", f"127.0.0.1:{port}", "--workers", args.workers,
-             "--threads", "4", "--log-level", "warning"],
-            cwd=ROOT, env=env,
-        )
+        gunicorn = start_gunicorn("bench.wsgi:app", port, env, "--workers", args.workers, "--threads", "4",
+                                  "--log-level", "warning", cwd=ROOT, capture=False)
         try:
-            _wait_for(port)
+            wait_until_up(f"http://127.0.0.1:{port}", gunicorn)
             cpu = ProcessCpu({
                 "server": lambda command: "gunicorn" in command and f":{port}" in command,
                 "postgres": lambda command: command.startswith("postgres"),
-                "redis": lambda command: "redis-server" in command and redis_url.rsplit(":", 1)[1].split("/")[0] in command,
+                "redis": lambda command: "redis-server" in command and str(redis_server.port) in command,
             })
             results = _measure(port, token, args, cpu)
             stored = stored_responses(url)
         finally:
-            gunicorn.terminate()
-            gunicorn.wait(timeout=20)
+            stop_processes(gunicorn)
 
     base = results["bare GET"]
     print(f"gunicorn workers={args.workers} threads=4, concurrency={args.concurrency}, {args.seconds:.0f} s per phase")
@@ -185,19 +182,6 @@ def _measure(port: int, token: str, args, cpu: ProcessCpu) -> dict:
         "survey GET": load.run(lambda: ("GET", f"/s/{token}", None, {}, 200)),
         "survey POST": load.run(submission),
     }
-
-
-def _wait_for(port: int, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not come up")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,9 @@ from saas.core.outbox import Message
 from tenants.models import Invitation, Membership, Role, Tenant, User
 from saas.core.scoping import unscoped
 from tenants.tokens import password_fingerprint
-from tests.conftest import body_of, csrf_token, link_in, login, make_app, messages, path_of, post_form, signup, verify
+from tests.support.apps import make_app
+from tests.support.http import csrf_token, link_in, login, messages, path_of, post_form, signup, verify
+from tests.support.mail import body_of
 
 PASSWORD = "correct horse battery"
 NEW_PASSWORD = "a brand new secret"

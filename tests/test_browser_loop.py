@@ -12,35 +12,23 @@ from playwright.sync_api import expect
 
 from saas.core.extensions import db
 from saas.feedback.models import Task, TaskStatus
-from saas.feedback.categories import ensure_categories
-from saas.core.timeutil import utcnow
-from tenants.models import Membership, Role, Tenant, User
-from saas.core.scoping import tenant_scope, unscoped
-from saas.feedback.touchpoints import create_touchpoint
-from tests.conftest import make_app
+from tenants.models import Role
+from saas.core.scoping import unscoped
+from tests.support.apps import make_app
+from tests.support.builders import build_business
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a long enough secret"
+PEKARNYA = {  # a Russian bakery on the free plan: Sasha, who reads English, takes the delivery complaints
+    "name": "Pekarnya", "slug": "pekarnya", "locale": "ru", "plan": "free", "password": PASSWORD,
+    "team": (("owner@pekarnya.example", "Olga", Role.OWNER, "ru"), ("sasha@pekarnya.example", "Sasha", Role.STAFF, "en")),
+    "touchpoint": ("Доставка", "delivery"), "routes": {"delivery": ("Sasha",)},
+}
 
 
 def seed(database_url, tmp_path) -> str:
-    app = make_app(database_url, tmp_path)
-    with app.app_context(), unscoped():
-        tenant = Tenant(name="Pekarnya", slug="pekarnya", locale="ru")
-        owner = User(email="owner@pekarnya.example", name="Olga", verified_at=utcnow(), locale="ru")
-        staff = User(email="sasha@pekarnya.example", name="Sasha", verified_at=utcnow(), locale="en")
-        for user in (owner, staff):
-            user.set_password(PASSWORD)
-        sasha = Membership(tenant=tenant, user=staff, role=Role.STAFF)
-        db.session.add_all([Membership(tenant=tenant, user=owner, role=Role.OWNER), sasha])
-        db.session.flush()
-        with tenant_scope(tenant.id):
-            token = create_touchpoint(tenant, "Доставка", "delivery").token
-            for category in ensure_categories(tenant):
-                if category.key == "delivery":
-                    category.assignee_ids = [sasha.id]
-        db.session.commit()
-        return token
+    """The bakery, built directly in the database; its touchpoint's token."""
+    return build_business(make_app(database_url, tmp_path), **PEKARNYA)["touchpoint"]
 
 
 def task_status(database_url, tmp_path) -> TaskStatus:

@@ -2,33 +2,18 @@
 it?", and unsubscribing, always with consent and in the customer's language."""
 from __future__ import annotations
 
-import sqlalchemy as sa
-
-from saas.core.extensions import db
-from saas.feedback.models import Task, TaskEvent, TaskStatus, Unsubscribe, Touchpoint
-from saas.feedback.pipeline import process_response
-from saas.feedback.surveys import Answer, new_submission_key, record_response
+from saas.feedback.models import Task, TaskEvent, TaskStatus, Unsubscribe
 from saas.core.outbox import Message
-from saas.core.scoping import unscoped
-from tests.conftest import link_in, path_of, post_form
-from tests.test_pipeline import build_business, rows
-from tests.test_tasks import staff_client
+from tests.support.builders import build_business, complaint, rows, staff_client
+from tests.support.http import link_in, path_of, post_form
 from worker.mail import build_email
 
 COMPLAINT = "Курьер бросил посылку через забор <script>alert(1)</script>"
 
 
 def complaint_with_contact(app, business, email="klient@example.com", consent=True):
-    with app.app_context(), unscoped():
-        touchpoint = db.session.scalar(sa.select(Touchpoint).where(Touchpoint.token == business["touchpoint"]))
-        response_id, _ = record_response(touchpoint, Answer(
-            score=1, submission_key=new_submission_key(), comment=COMPLAINT, contact_email=email if consent else None,
-            consent=consent, locale="ru",
-        ))
-        db.session.commit()
-        task = process_response(response_id)
-        db.session.commit()
-        return task.id
+    """A Russian-speaking customer's complaint, stored and processed; the id of its task."""
+    return complaint(app, business, COMPLAINT, score=1, email=email, consent=consent, locale="ru")
 
 
 def test_reply_goes_to_a_consenting_customer_in_their_language(app):

@@ -5,26 +5,17 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from saas.core.extensions import db
-from saas.feedback.models import Category, ImprovementDelivery, Unsubscribe, Touchpoint
-from saas.feedback.pipeline import process_response
-from saas.feedback.surveys import Answer, new_submission_key, record_response
+from saas.feedback.models import Category, ImprovementDelivery, Unsubscribe
 from saas.core.outbox import Message
 from saas.core.scoping import unscoped
-from tests.conftest import post_form
-from tests.test_pipeline import build_business, rows
-from tests.test_tasks import staff_client
+from tests.support.builders import build_business, complaint, rows, staff_client
+from tests.support.http import post_form
 from worker import jobs
 
 
 def say(app, business, text, email=None, consent=True, locale="en", score=3):
-    with app.app_context(), unscoped():
-        touchpoint = db.session.scalar(sa.select(Touchpoint).where(Touchpoint.token == business["touchpoint"]))
-        response_id, _ = record_response(touchpoint, Answer(
-            score=score, submission_key=new_submission_key(), comment=text, contact_email=email if consent else None,
-            consent=consent and bool(email), locale=locale))
-        db.session.commit()
-        process_response(response_id)
-        db.session.commit()
+    """A customer's comment, stored and processed (the email kept only with consent)."""
+    complaint(app, business, text, score=score, email=email, consent=consent, locale=locale)
 
 
 def test_an_improvement_reaches_exactly_the_right_customers_once(app):

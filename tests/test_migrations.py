@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -17,7 +16,8 @@ from flask_migrate import downgrade, upgrade
 from saas.app import create_app
 from saas.core.config import PROJECT_ROOT
 from saas.core.extensions import db
-from tests.conftest import BIN, SERVER_URL, _with_database
+from tests.support.apps import scratch_database
+from tests.support.processes import BIN
 
 ACCOUNT_TABLES = {"tenant", "users", "membership", "invitation", "message"}
 
@@ -61,14 +61,8 @@ def test_one_head():
 @pytest.fixture
 def fresh_postgresql():
     """An empty PostgreSQL database of this test's own, dropped afterwards."""
-    name = f"loopline_migrations_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(_with_database(SERVER_URL, "postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield _with_database(SERVER_URL, name)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database("loopline_migrations", migrated=False) as url:
+        yield url
 
 
 def test_upgrade_builds_postgresql_from_nothing_and_matches_the_models(fresh_postgresql):

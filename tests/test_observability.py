@@ -10,7 +10,9 @@ from sentry_sdk.transport import Transport
 
 from saas.web.context import tenant_route
 from tenants.models import Role
-from tests.conftest import csrf_token, free_port, make_app, signup
+from tests.support.apps import make_app
+from tests.support.http import csrf_token, signup
+from tests.support.processes import free_port
 
 CUSTOMER_EMAIL = "maria.customer@example.org"
 COMMENT = "the courier threw my parcel over the fence"

@@ -16,9 +16,10 @@ from saas.core.extensions import db
 from saas.core.outbox import Message, MessageStatus
 from saas.core.timeutil import utcnow
 from tenants.models import User
-from tests.conftest import (
-    SmtpServer, body_of, free_port, link_in, make_app, messages, path_of, post_form, signup, verify,
-)
+from tests.support.apps import make_app
+from tests.support.http import link_in, messages, path_of, post_form, signup, verify
+from tests.support.mail import SmtpServer, body_of
+from tests.support.processes import free_port
 from worker import jobs, mail
 
 SUBJECT = "Verify your email address for Loopline"

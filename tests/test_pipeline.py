@@ -13,60 +13,18 @@ from saas.core.extensions import db
 from saas.feedback import sweeps
 from saas.feedback.models import Category, CategorySource, Response, ResponseCategory, ResponseState, Task, TaskEvent, Touchpoint
 from saas.feedback.pipeline import process_response
-from saas.feedback.categories import ensure_categories
 from saas.feedback.surveys import Answer, new_submission_key, record_response
 from saas.core.outbox import Message
 from saas.core.timeutil import utcnow
-from tenants.models import Membership, Role, Tenant, User
-from saas.core.scoping import tenant_scope, unscoped
-from saas.feedback.touchpoints import create_touchpoint
-from tests.conftest import SmtpServer, body_of, free_port, kill_worker, make_app, run_burst_worker, start_worker
+from tenants.models import Membership
+from saas.core.scoping import unscoped
+from tests.support.apps import make_app
+from tests.support.builders import build_business, rows, submit
+from tests.support.mail import SmtpServer, body_of
+from tests.support.processes import free_port, kill_worker, run_burst_worker, start_worker
 from worker import jobs
 
 UKRAINIAN_COMPLAINT = "Кур'єр запізнився на дві години, а коробка була пом'ята. Зателефонуйте мені, будь ласка."
-
-
-def build_business(app, locale="uk", plan="starter"):
-    """An owner, two staff (Dina for delivery in turn with Petro) and a touchpoint."""
-    with app.app_context(), unscoped():
-        tenant = Tenant(name="Кав'ярня Зерно", slug="zerno", locale=locale, plan=plan)
-        db.session.add(tenant)
-        people = {}
-        for email, name, role, user_locale in (
-            ("owner@zerno.example", "Olena", Role.OWNER, "uk"),
-            ("dina@zerno.example", "Dina", Role.STAFF, "uk"),
-            ("petro@zerno.example", "Petro", Role.STAFF, "en"),
-        ):
-            user = User(email=email, name=name, locale=user_locale, verified_at=utcnow())
-            user.set_password("a long password")
-            people[name] = Membership(tenant=tenant, user=user, role=role)
-            db.session.add(people[name])
-        db.session.flush()
-        with tenant_scope(tenant.id):
-            touchpoint = create_touchpoint(tenant, "Доставка", "delivery")
-            delivery = next(c for c in ensure_categories(tenant) if c.key == "delivery")
-            delivery.assignee_ids = [people["Dina"].id, people["Petro"].id]
-        db.session.commit()
-        return {"tenant": tenant.id, "touchpoint": touchpoint.token,
-                **{name: membership.id for name, membership in people.items()}}
-
-
-def submit(app, token, score, comment="", email=None):
-    with app.app_context(), unscoped():
-        touchpoint = db.session.scalar(sa.select(Touchpoint).where(Touchpoint.token == token))
-        response_id, waiting = record_response(touchpoint, Answer(
-            score=score, submission_key=new_submission_key(), comment=comment, contact_email=email,
-            consent=bool(email), locale="uk",
-        ))
-        db.session.commit()
-        return response_id
-
-
-def rows(app, model, **filters):
-    with app.app_context(), unscoped():
-        found = db.session.scalars(sa.select(model).filter_by(**filters)).all()
-        db.session.expunge_all()
-        return found
 
 
 def test_ukrainian_delivery_complaint_becomes_a_task_for_the_delivery_person(app):

@@ -6,7 +6,8 @@ import re
 import pytest
 
 from saas.core.config import from_env
-from tests.conftest import make_app, post_form, signup
+from tests.support.apps import make_app
+from tests.support.http import post_form, signup
 
 # POST endpoints that take no CSRF token, on purpose (each says why in its module):
 # the public survey is opened from an email or a QR code, with no session of ours.

@@ -1,4 +1,4 @@
-from tests.conftest import messages, signup, verify
+from tests.support.http import messages, signup, verify
 
 
 def test_signup_verify_and_dashboard(app, client):

@@ -1,18 +1,12 @@
 """The hosted survey and the touchpoints behind it, through the real endpoints."""
 from __future__ import annotations
 
-import re
-
-
 import pytest
-import sqlalchemy as sa
 
 from saas.core.extensions import db
-from saas.feedback.models import Response, ResponseState, Touchpoint
-from saas.core.scoping import unscoped
-from tests.conftest import post_form, signup, verify
-
-KEY_PATTERN = re.compile(r'name="submission_key"[^>]*value="([^"]+)"')
+from saas.feedback.models import ResponseState
+from tests.support.builders import KEY_PATTERN, add_touchpoint, all_responses, answer, touchpoint_named
+from tests.support.http import post_form, signup, verify
 
 
 @pytest.fixture
@@ -20,33 +14,6 @@ def owner(app, client):
     signup(client, email="owner@shop.example", business="Corner Shop")
     verify(client, app, "owner@shop.example")
     return client
-
-
-def add_touchpoint(client, name="Shop counter", kind="store", hidden_fields=""):
-    response = post_form(client, "/touchpoints/", {"name": name, "kind": kind, "hidden_fields": hidden_fields,
-                                                    "default_assignee_id": "0"}, page="/touchpoints/")
-    return response
-
-
-def touchpoint_named(app, name) -> Touchpoint:
-    with app.app_context(), unscoped():
-        touchpoint = db.session.scalar(sa.select(Touchpoint).where(Touchpoint.name == name))
-        db.session.expunge_all()
-        return touchpoint
-
-
-def all_responses(app) -> list[Response]:
-    with app.app_context(), unscoped():
-        rows = db.session.scalars(sa.select(Response).order_by(Response.id)).all()
-        db.session.expunge_all()
-        return rows
-
-
-def answer(client, token, query="", **fields):
-    """Open the survey like a customer, then submit it."""
-    page = client.get(f"/s/{token}{query}")
-    key = KEY_PATTERN.search(page.get_data(as_text=True)).group(1)
-    return client.post(f"/s/{token}{query}", data={"submission_key": key, **fields}), key
 
 
 @pytest.fixture

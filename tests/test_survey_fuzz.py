@@ -11,7 +11,8 @@ from saas.feedback.models import Response
 from tenants.models import Tenant
 from saas.core.scoping import unscoped
 from saas.feedback.touchpoints import create_touchpoint
-from tests.conftest import make_app, signup
+from tests.support.apps import make_app
+from tests.support.http import signup
 
 FIELDS = ["score", "comment", "email", "consent", "website", "submission_key", "lang", "c", "order", "x"]
 text = st.text(st.characters(codec="utf-8"), max_size=60) | st.sampled_from(

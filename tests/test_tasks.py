@@ -8,26 +8,11 @@ import sqlalchemy as sa
 
 from saas.core.extensions import db
 from saas.feedback.models import CategorySource, Response, Task, TaskEvent, TaskStatus
-from saas.feedback.pipeline import process_response
 from saas.core.outbox import Message
 from saas.core.timeutil import utcnow
 from saas.core.scoping import unscoped
-from tests.conftest import login, post_form
-from tests.test_pipeline import build_business, rows, submit
-
-
-def complaint(app, business, text="The courier threw my parcel over the fence", score=2):
-    response_id = submit(app, business["touchpoint"], score, text)
-    with app.app_context():
-        task = process_response(response_id)
-        db.session.commit()
-        return task.id
-
-
-def staff_client(app, email="dina@zerno.example"):
-    client = app.test_client()
-    assert login(client, email, "a long password").status_code == 302
-    return client
+from tests.support.builders import build_business, complaint, rows, staff_client
+from tests.support.http import post_form
 
 
 def test_inbox_views_and_filters(app):

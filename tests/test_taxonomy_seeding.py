@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from saas.core.extensions import db
 from saas.core.scoping import unscoped
 from saas.feedback.models import Category
-from tests.conftest import post_form, signup, verify
+from tests.support.http import post_form, signup, verify
 
 
 def _category_rows(app) -> list[tuple[str, str]]:

@@ -14,7 +14,7 @@ from saas.core.timeutil import as_utc, utcnow
 from tenants.models import Invitation, Membership, Role, Tenant, User
 from saas.core.scoping import unscoped
 from tenants.tokens import hash_token
-from tests.conftest import link_in, login, messages, path_of, post_form, signup, verify
+from tests.support.http import invitation_link, login, messages, post_form, signup, verify
 
 PASSWORD = "correct horse battery"
 SAM_PASSWORD = "sam's own password"
@@ -32,11 +32,6 @@ def verified_owner(app, email="owner@example.com", business="Bakery Bliss", name
 
 def invite(client, email, role="staff"):
     return post_form(client, "/team/invite", {"email": email, "role": role}, page="/account/")
-
-
-def invitation_link(app, email) -> str:
-    message = [m for m in messages(app, kind="invitation") if m.recipient == email][-1]
-    return path_of(link_in(message.body_text, "/invite/"))
 
 
 def join_as_new_user(app, link, name="Sam", password=SAM_PASSWORD):

@@ -5,7 +5,7 @@
    nothing of B changes and nothing of B shows.
 2. Every endpoint is classified: a tenant page (tenant_route, with its role) or an
    explicitly listed public/account endpoint.
-3. The scoping mechanism (tenants/scoping.py) itself, against the real database.
+3. The scoping mechanism (saas/core/scoping.py) itself, against the real database.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from saas.core.outbox import Message
 from saas.core.timeutil import utcnow
 from tenants.models import Invitation, Membership, Role, Tenant, User
 from saas.core.scoping import TenantScopeMissing, tenant_scope, unscoped
-from tests.conftest import csrf_token, link_in, login, messages, path_of, post_form, signup, verify
+from tests.support.http import csrf_token, invitation_link, login, post_form, signup, verify
 
 PASSWORD = "correct horse battery"
 
@@ -228,11 +228,6 @@ B_SECRETS = ("bravo", "Bertram", "Brunhilde", "bianca", "Workshop", "chain snapp
 STAFF_PASSWORD = "staff password 12"
 
 
-def _invitation_path(app, email):
-    message = [m for m in messages(app, kind="invitation") if m.recipient == email][-1]
-    return path_of(link_in(message.body_text, "/invite/"))
-
-
 def build_tenant(app, spec) -> dict:
     """Owner (verified), a staff member who joined by invitation, a pending invitation,
     a touchpoint and a customer's complaint that became a task: all through the app."""
@@ -250,7 +245,7 @@ def build_tenant(app, spec) -> dict:
         invited = post_form(owner, "/team/invite", {"email": email, "role": "staff"}, page="/team")
         assert invited.status_code == 302, invited.get_data(as_text=True)
     staff = app.test_client()
-    link = _invitation_path(app, staff_email)
+    link = invitation_link(app, staff_email)
     assert post_form(staff, link, {"name": staff_name, "password": STAFF_PASSWORD}, page=link).status_code == 302
     created = post_form(owner, "/touchpoints/", {"name": spec["touchpoint"], "kind": "store", "default_assignee_id": "0",
                                                  "hidden_fields": ""}, page="/touchpoints/")
@@ -464,7 +459,7 @@ def test_the_role_each_tenant_route_declares_is_what_it_enforces(app):
     # A staff member of tenant A, joined by invitation.
     assert post_form(owner, "/team/invite", {"email": "stan@alpha.example", "role": "staff"}, page="/team").status_code == 302
     stan = app.test_client()
-    link = _invitation_path(app, "stan@alpha.example")
+    link = invitation_link(app, "stan@alpha.example")
     assert post_form(stan, link, {"name": "Stan", "password": STAFF_PASSWORD}, page=link).status_code == 302
     with app.app_context(), unscoped():
         a["membership_id"] = list(db.session.scalars(sa.select(Membership.id).where(Membership.role == Role.STAFF)))

@@ -12,8 +12,9 @@ from saas.feedback.models import Response, Touchpoint
 from saas.core.timeutil import utcnow
 from tenants.models import Tenant
 from saas.core.scoping import unscoped
-from tests.conftest import make_app, post_form, signup, verify
-from tests.test_survey import add_touchpoint, all_responses, answer, touchpoint_named
+from tests.support.apps import make_app
+from tests.support.builders import add_touchpoint, all_responses, answer, touchpoint_named
+from tests.support.http import link_in, messages, path_of, post_form, signup, verify
 
 
 def test_onboarding_walks_metric_then_touchpoints(app, client):
@@ -102,8 +103,6 @@ def test_staff_sees_responses_not_touchpoints(app, client):
     signup(client)
     verify(client, app, "owner@example.com")
     post_form(client, "/team/invite", {"email": "staff@example.com", "role": "staff"}, page="/team")
-    from tests.conftest import link_in, messages, path_of
-
     invitation = messages(app, kind="invitation")[-1]
     staff = app.test_client()
     post_form(staff, path_of(link_in(invitation.body_text, "/invite/")), {"name": "Sam", "password": "staff password 1"},

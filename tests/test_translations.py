@@ -6,9 +6,8 @@ import re
 
 import pytest
 
-from tests.conftest import signup
-from tests.test_survey import add_touchpoint, touchpoint_named
-
+from tests.support.builders import add_touchpoint, touchpoint_named
+from tests.support.http import post_form, signup
 
 
 @pytest.mark.parametrize("locale", ["ru", "uk"])
@@ -44,7 +43,6 @@ ENGLISH_LABELS = ["Who handles its feedback", "Hidden fields", "Owner", "Brand c
 def test_staff_pages_speak_the_staff_members_language(app, client, locale):
     from saas.core.extensions import db
     from tenants.models import User
-    from tests.conftest import post_form
 
     signup(client)
     with app.app_context():

@@ -20,13 +20,16 @@ from saas.core.config import PROJECT_ROOT
 from saas.core.extensions import db
 from saas.core.outbox import Message, MessageStatus
 from saas.core.timeutil import utcnow
-from tests.conftest import BIN, WORKER_ARGS, body_of, free_port, link_in, make_app, messages, signup
+from tests.support.apps import make_app
+from tests.support.http import link_in, messages, signup
+from tests.support.mail import body_of
+from tests.support.processes import BIN, WORKER_ARGS, free_port
 from worker import jobs
 from worker.queue import QUEUE_NAME
 
 pytestmark = pytest.mark.worker
 
-SETTINGS = {"SECRET_KEY": "worker-test-secret", "BASE_URL": "http://loopline.test"}
+SETTINGS = {"SECRET_KEY": "worker-test-secret-of-32-characters", "BASE_URL": "http://loopline.test"}
 
 
 @pytest.fixture
