@@ -20,6 +20,7 @@ from saas.web import (
     account,
     auth,
     categories,
+    converters,
     customers,
     errors,
     improvements,
@@ -51,6 +52,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.from_mapping(app_config.from_env())
     if overrides:
         app.config.from_mapping(overrides)
+    app_config.require_real_secret_key(app.config)
     app_config.INSTANCE_DIR.mkdir(exist_ok=True)
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
@@ -74,6 +76,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_web(app: Flask) -> None:
+    converters.install(app)
     install_request_context(app)
     security.install(app)
     errors.install(app)

@@ -1,10 +1,15 @@
-"""Delivering outbox Messages: over SMTP (SMTP_URL) or into instance/outbox/ as .eml."""
+"""Delivering outbox Messages: over SMTP (SMTP_URL) or into instance/outbox/ as .eml.
+
+What goes on the wire: the business's name as a properly quoted display name of our own address
+(never an address of its own), a Message-ID fixed for each row (a retry after a lost reply is the same
+message, so the receiver can drop the copy), and List-Unsubscribe exactly as RFC 2369/8058 write it."""
 from __future__ import annotations
 
 import logging
 import smtplib
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid, parseaddr
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -17,29 +22,58 @@ from saas.core.outbox import Message, MessageStatus
 log = logging.getLogger(__name__)
 
 
-def build_email(message: Message, sender: str) -> EmailMessage:
+# Headers whose value is a bare <URI> that receivers parse as it is: never folded or encoded.
+VERBATIM_HEADERS = {"List-Unsubscribe", "List-Unsubscribe-Post"}
+
+
+class VerbatimHeader(str):
+    """A header value written on one line exactly as given (the email policy stores an object with a
+    `name` as it is, and folds it by calling its `fold`)."""
+
+    def __new__(cls, name: str, value: str):
+        if any(char in value for char in "\r\n") or not value.isascii():
+            raise ValueError(f"{name} must be one line of ASCII")
+        header = super().__new__(cls, value)
+        header.name = name
+        return header
+
+    def fold(self, *, policy) -> str:
+        return f"{self.name}: {self}{policy.linesep}"
+
+
+def sender_address(mail_from: str, sender_name: str | None) -> Address:
+    """Our own address, in the business's name when it has one (so the email is delivered)."""
+    default_name, address = parseaddr(mail_from)
+    username, _, domain = address.partition("@")
+    return Address(display_name=sender_name or default_name, username=username, domain=domain)
+
+
+def message_id(message: Message, domain: str) -> str:
+    stamp = int(message.created_at.timestamp()) if message.created_at else 0
+    return f"<loopline.{message.id}.{stamp}@{domain or 'loopline.local'}>"
+
+
+def build_email(message: Message, mail_from: str) -> EmailMessage:
     email = EmailMessage()
-    if message.sender_name:  # in the business's name, from our address (so it is delivered)
-        sender = formataddr((message.sender_name, parseaddr(sender)[1]))
+    sender = sender_address(mail_from, message.sender_name)
     email["From"] = sender
     if message.reply_to:
         email["Reply-To"] = message.reply_to
     email["To"] = message.recipient
     email["Subject"] = message.subject
-    domain = sender.rsplit("@", 1)[-1].strip("> ") or "loopline.local"
-    email["Message-ID"] = make_msgid(idstring=f"m{message.id}", domain=domain)
-    email["Content-Language"] = message.locale
+    email["Message-ID"] = message_id(message, sender.domain)
     for name, value in (message.headers or {}).items():
-        email[name] = value
+        email[name] = VerbatimHeader(name, value) if name in VERBATIM_HEADERS else value
     email.set_content(message.body_text)
     email.add_alternative(message.body_html, subtype="html")
+    email["Content-Language"] = message.locale  # after the content: set_content drops Content-* headers
     return email
 
 
 class SmtpTransport:
     """smtp://user:pass@host:port (STARTTLS with ?starttls=1) or smtps://host:465."""
 
-    def __init__(self, url: str, timeout: float = 10):
+    def __init__(self, url: str, timeout: float):
         parts = urlsplit(url)
         self.ssl = parts.scheme == "smtps"
         self.host = parts.hostname or "localhost"
@@ -73,7 +107,9 @@ class FileTransport:
 
 def transport():
     url = current_app.config.get("SMTP_URL")
-    return SmtpTransport(url) if url else FileTransport(current_app.config["OUTBOX_DIR"])
+    if url:
+        return SmtpTransport(url, timeout=current_app.config["SMTP_TIMEOUT"])
+    return FileTransport(current_app.config["OUTBOX_DIR"])
 
 
 def deliver(message_id: int) -> MessageStatus | None:
@@ -85,13 +121,29 @@ def deliver(message_id: int) -> MessageStatus | None:
     if message is None or message.status != MessageStatus.PENDING:
         db.session.rollback()
         return None
-    try:
-        transport().send(build_email(message, current_app.config["MAIL_FROM"]))
-    except (OSError, smtplib.SMTPException) as error:
-        message.record_failure(f"{type(error).__name__}: {error}", current_app.config["MAIL_MAX_ATTEMPTS"])
-        log.warning("delivery of message %s failed (attempt %s): %s", message.id, message.attempts, error)
-    else:
-        message.mark_sent()
+    _send(message)
     status = message.status  # read before the commit expires it (no reload)
     db.session.commit()
     return status
+
+
+def _send(message: Message) -> None:
+    """Record the outcome on the row: sent, a failed attempt to retry, or failed for good when the
+    message cannot even be built (retrying would fail the same way forever)."""
+    try:
+        email = build_email(message, current_app.config["MAIL_FROM"])
+    except Exception as error:  # noqa: BLE001 - whatever it is, it will not change on a retry
+        message.record_failure(_describe(error), max_attempts=message.attempts + 1)
+        log.error("message %s cannot be built, marked failed: %s", message.id, _describe(error))
+        return
+    try:
+        transport().send(email)
+    except Exception as error:  # noqa: BLE001 - a relay, a socket or TLS: each is an attempt to retry
+        message.record_failure(_describe(error), current_app.config["MAIL_MAX_ATTEMPTS"])
+        log.warning("delivery of message %s failed (attempt %s): %s", message.id, message.attempts, _describe(error))
+    else:
+        message.mark_sent()
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"

@@ -6,9 +6,33 @@ instance/outbox/ as .eml files. See the README's configuration table.
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+
+DEVELOPMENT_SECRET_KEY = "dev-only-secret-change-me"
+MIN_SECRET_KEY_LENGTH = 32
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+class InsecureConfiguration(RuntimeError):
+    """The app would serve people with settings anyone can forge; it refuses to start."""
+
+
+def require_real_secret_key(config) -> None:
+    """Anyone who knows the key signs sessions and the links in emails. The public development key,
+    or a short one, is only accepted while the app answers on this machine alone."""
+    if urlsplit(config["BASE_URL"]).hostname in LOOPBACK_HOSTS:
+        return
+    key = config.get("SECRET_KEY") or ""
+    if key == DEVELOPMENT_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH:
+        raise InsecureConfiguration(
+            f"SECRET_KEY must be a random value of at least {MIN_SECRET_KEY_LENGTH} characters when the app is "
+            f"served at {config['BASE_URL']}. Make one with: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
 
 
 def normalise_database_url(url: str) -> str:
@@ -35,13 +59,16 @@ def from_env(environ=None) -> dict:
     )
     redis_url = env.get("REDIS_URL") or None
     return {
-        "SECRET_KEY": env.get("SECRET_KEY") or "dev-only-secret-change-me",
+        "SECRET_KEY": env.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY,
         "SQLALCHEMY_DATABASE_URI": database_url,
         # hide_parameters: a database error's message (logged, sent to Sentry) never quotes the
         # values it was given, which are often a customer's comment or email.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "REDIS_URL": redis_url,
         "SMTP_URL": env.get("SMTP_URL") or None,
+        # Long enough for a relay that answers the end of DATA slowly: a timeout there means a retry,
+        # and a retry of a message the relay kept is a duplicate (its Message-ID lets receivers drop it).
+        "SMTP_TIMEOUT": float(env.get("SMTP_TIMEOUT", "60")),
         "MAIL_FROM": env.get("MAIL_FROM", "Loopline <no-reply@loopline.local>"),
         "OUTBOX_DIR": env.get("OUTBOX_DIR") or str(INSTANCE_DIR / "outbox"),
         "SENTRY_DSN": env.get("SENTRY_DSN") or None,

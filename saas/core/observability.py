@@ -51,15 +51,15 @@ def _scrub_links(request: dict) -> None:
     """Tokens in the URL (and in a Referer that came from such a page) and the whole query
     string (hidden fields such as an order number) never leave."""
     if request.get("url"):
-        request["url"] = _without_tokens(request["url"])
+        request["url"] = without_tokens(request["url"])
     if request.get("query_string"):
         request["query_string"] = FILTERED
     headers = request.get("headers") or {}
     for name in [name for name in headers if name.lower() == "referer"]:
-        headers[name] = _without_tokens(headers[name].split("?", 1)[0])
+        headers[name] = without_tokens(headers[name].split("?", 1)[0])
 
 
-def _without_tokens(url: str) -> str:
+def without_tokens(url: str) -> str:
     return TOKEN_IN_PATH.sub(FILTERED, url)
 
 

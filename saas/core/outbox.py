@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, or_, select, update
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, and_, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.core.enums import LabelledEnum, enum_column
@@ -138,7 +138,9 @@ def claim_due_messages(now: datetime | None = None, limit: int = 500) -> list[in
 
 
 def _visible_to(tenant_id: int, user_email: str):
-    return or_(Message.tenant_id == tenant_id, Message.recipient == user_email)
+    """The tenant's own emails, and the viewer's account emails (verification, reset), which belong to
+    no tenant. Never another business's email, whoever it was addressed to."""
+    return or_(Message.tenant_id == tenant_id, and_(Message.tenant_id.is_(None), Message.recipient == user_email))
 
 
 def recent_messages(tenant_id: int, user_email: str, limit: int = 100) -> list[Message]:

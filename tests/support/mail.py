@@ -1,6 +1,7 @@
 """Where the app's emails land in tests: a real SMTP server (aiosmtpd), the outbox folder, and reading their bodies."""
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from email import message_from_bytes, policy
@@ -13,9 +14,13 @@ from tests.support.processes import free_port
 
 
 class RecordingHandler:
-    def __init__(self):
+    """Keeps every message as received: its envelope, the raw bytes on the wire and the parsed email.
+    `delays`: seconds to wait before answering each message in turn (a slow relay that keeps it)."""
+
+    def __init__(self, delays=()):
         self.messages = []
         self.received = threading.Condition()
+        self.delays = list(delays)
 
     async def handle_DATA(self, server, session, envelope):
         with self.received:
@@ -23,10 +28,13 @@ class RecordingHandler:
                 {
                     "from": envelope.mail_from,
                     "to": list(envelope.rcpt_tos),
+                    "raw": envelope.original_content,
                     "email": message_from_bytes(envelope.content, policy=policy.default),
                 }
             )
             self.received.notify_all()
+        if self.delays:
+            await asyncio.sleep(self.delays.pop(0))
         return "250 Message accepted for delivery"
 
     def wait_for(self, count: int, timeout: float = 15) -> list:
@@ -36,9 +44,9 @@ class RecordingHandler:
 
 
 class SmtpServer:
-    def __init__(self, port: int | None = None):
+    def __init__(self, port: int | None = None, delays=()):
         self.port = port or free_port()
-        self.handler = RecordingHandler()
+        self.handler = RecordingHandler(delays)
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
 
     @property
