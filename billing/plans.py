@@ -16,7 +16,7 @@ UNLIMITED = None
 @dataclass(frozen=True)
 class Plan:
     key: str
-    name: str
+    name: object  # a lazy string: str() it, or let a template show it, in the reader's language
     responses_per_month: int | None
     touchpoints: int | None
     seats: int | None
@@ -25,9 +25,9 @@ class Plan:
 PLANS: dict[str, Plan] = {
     plan.key: plan
     for plan in (
-        Plan("free", "Free", responses_per_month=100, touchpoints=2, seats=2),
-        Plan("starter", "Starter", responses_per_month=1_000, touchpoints=10, seats=5),
-        Plan("pro", "Pro", responses_per_month=10_000, touchpoints=UNLIMITED, seats=25),
+        Plan("free", _l("Free"), responses_per_month=100, touchpoints=2, seats=2),
+        Plan("starter", _l("Starter"), responses_per_month=1_000, touchpoints=10, seats=5),
+        Plan("pro", _l("Pro"), responses_per_month=10_000, touchpoints=UNLIMITED, seats=25),
     )
 }
 DEFAULT_PLAN = "free"

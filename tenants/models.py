@@ -83,6 +83,11 @@ class User(UserMixin, db.Model):
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     @property
+    def display_name(self) -> str:
+        """How the app names this person to others: their name, else their email address."""
+        return self.name or self.email
+
+    @property
     def is_verified(self) -> bool:
         return self.verified_at is not None
 

@@ -45,7 +45,7 @@ def normalise_email(raw: str) -> str:
     try:
         return validate_email((raw or "").strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as error:
-        raise Refusal(_l("That email address is not valid: %(reason)s", reason=str(error)), field="email") from error
+        raise Refusal(_l("That email address is not valid. Please check it for typos."), field="email") from error
 
 
 def password_problem(password: str, email: str = "") -> str | None:

@@ -156,7 +156,7 @@ def translation_of(catalog, msgid: str) -> str:
 # --- (b) the verification email ----------------------------------------------------------
 
 LINK = "http://x/verify/abc"
-USER = SimpleNamespace(name="Olha Bondar", email="olha@example.com")  # Latin on purpose: Cyrillic must come from the catalog
+USER = SimpleNamespace(name="Olha Bondar", email="olha@example.com", display_name="Olha Bondar")  # Latin on purpose: Cyrillic must come from the catalog
 
 
 def english_sentences(text: str) -> set[str]:

@@ -1,16 +1,19 @@
 """The three key metrics, their scales, bands and standard wording (en/ru/uk via Babel)."""
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
+from saas.core.enums import LabelledEnum
 
-class Band(str, enum.Enum):
-    DETRACTOR = "detractor"
-    PASSIVE = "passive"
-    PROMOTER = "promoter"
+
+class Band(LabelledEnum):
+    """Where a score falls on its scale; the labels name the customers in it."""
+
+    DETRACTOR = "detractor", _l("Detractors / low")
+    PASSIVE = "passive", _l("Passives / middle")
+    PROMOTER = "promoter", _l("Promoters / high")
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,10 @@ class Touchpoint(TenantScoped, db.Model):
         return [name for name in self.hidden_fields.split(",") if name]
 
 
+# The pipeline's reading of a comment (saas.feedback.categoriser), stored as the key.
+SENTIMENT_LABELS = {"negative": _l("negative"), "neutral": _l("neutral"), "positive": _l("positive")}
+
+
 class Response(TenantScoped, db.Model):
     __table_args__ = (
         # The form's one-time key: a double click, a refresh or the back button store one response.
@@ -105,6 +109,10 @@ class Response(TenantScoped, db.Model):
     def is_locked(self) -> bool:
         return self.state == ResponseState.LOCKED
 
+    @property
+    def sentiment_label(self):
+        return SENTIMENT_LABELS.get(self.sentiment, self.sentiment)
+
 
 class Category(TenantScoped, db.Model):
     """A tenant's category: seeded from the default taxonomy (key set), or the owner's own."""
@@ -125,9 +133,9 @@ class Category(TenantScoped, db.Model):
         return [word.strip() for word in self.keywords.split(",") if word.strip()]
 
 
-class CategorySource(str, enum.Enum):
-    RULE = "rule"
-    MANUAL = "manual"  # a person's correction: wins over rules and is kept for learning
+class CategorySource(LabelledEnum):
+    RULE = "rule", _l("rule")
+    MANUAL = "manual", _l("manual")  # a person's correction: wins over rules and is kept for learning
 
 
 class ResponseCategory(TenantScoped, db.Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 
 from saas.core.extensions import db
@@ -11,8 +12,22 @@ from saas.core.timeutil import utcnow
 from saas.feedback.metrics import METRICS, Band
 from saas.feedback.models import Response
 
-PERIODS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
 PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class Period:
+    days: int
+    label: object  # a lazy string
+
+
+# The periods the lists filter by, in the order they are offered.
+PERIODS = {
+    "7d": Period(7, _l("Last 7 days")),
+    "30d": Period(30, _l("Last 30 days")),
+    "90d": Period(90, _l("Last 90 days")),
+    "365d": Period(365, _l("Last year")),
+}
 
 
 @dataclass
@@ -38,7 +53,7 @@ def filtered_query(tenant_id: int, chosen: ResponseFilter):
     if chosen.band:
         query = query.where(band_condition(chosen.band))
     if chosen.period in PERIODS:
-        query = query.where(Response.created_at >= utcnow() - timedelta(days=PERIODS[chosen.period]))
+        query = query.where(Response.created_at >= utcnow() - timedelta(days=PERIODS[chosen.period].days))
     return query.order_by(Response.created_at.desc(), Response.id.desc())
 
 

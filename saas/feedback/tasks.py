@@ -30,8 +30,14 @@ from saas.feedback.responses import PERIODS, band_condition
 from tenants.models import Membership
 
 VIEWS = ("mine", "all", "unassigned", "overdue", "resolved")
-DISMISS_REASONS = {"spam": "Spam", "no_action_needed": "No action needed", "duplicate": "Duplicate"}
-ROOT_CAUSES = ("Staff", "Process", "Product", "Supplier", "Technology", "Communication", "Other")
+# Stored as the key, shown as the label.
+DISMISS_REASONS = {"spam": _l("Spam"), "no_action_needed": _l("No action needed"), "duplicate": _l("Duplicate")}
+# The root causes a business starts with, stored as the key (in English) and shown translated; the ones a
+# business writes itself are stored and shown as written.
+DEFAULT_ROOT_CAUSES = {
+    "Staff": _l("Staff"), "Process": _l("Process"), "Product": _l("Product"), "Supplier": _l("Supplier"),
+    "Technology": _l("Technology"), "Communication": _l("Communication"), "Other": _l("Other"),
+}
 MAX_NOTE = 5000
 PAGE_SIZE = 25
 
@@ -73,7 +79,7 @@ def inbox_query(me: Membership, chosen: InboxFilter):
     if chosen.status:
         query = query.where(Task.status == chosen.status)
     if chosen.period in PERIODS:
-        query = query.where(Task.created_at >= utcnow() - timedelta(days=PERIODS[chosen.period]))
+        query = query.where(Task.created_at >= utcnow() - timedelta(days=PERIODS[chosen.period].days))
     order = Task.resolved_at.desc() if chosen.view == "resolved" else Task.due_at
     return query.order_by(order, Task.id)
 
@@ -143,7 +149,15 @@ def reassign(task: Task, actor: Membership, membership_id: int) -> None:
 
 
 def root_causes(tenant) -> list[str]:
-    return list(tenant.root_causes or ROOT_CAUSES)
+    return list(tenant.root_causes or DEFAULT_ROOT_CAUSES)
+
+
+def root_cause_label(cause: str):
+    return DEFAULT_ROOT_CAUSES.get(cause, cause)
+
+
+def dismiss_reason_label(reason: str):
+    return DISMISS_REASONS.get(reason, reason)
 
 
 def parse_root_causes(text: str) -> list[str]:

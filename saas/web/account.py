@@ -1,15 +1,30 @@
-"""The logged-in user's own account: password and email address."""
+"""The logged-in user's own account: password and email address, with their forms."""
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Email, Length
 
 from saas.core.errors import Refusal
 from saas.core.extensions import db
-from saas.web.forms import ChangeEmailForm, ChangePasswordForm, attach_error
+from saas.web.actions import redirect_to, submit
+from saas.web.forms import PASSWORD_HELP
 from tenants import services
 from tenants.tokens import InvalidToken
 
 bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)], description=PASSWORD_HELP)
+
+
+class ChangeEmailForm(FlaskForm):
+    new_email = EmailField(_l("New email"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=200)])
 
 
 def _render(password_form=None, email_form=None, status=200):
@@ -30,35 +45,29 @@ def settings():
 @login_required
 def change_password():
     form = ChangePasswordForm(prefix="pw")
-    if form.validate_on_submit():
-        try:
-            services.change_password(current_user, form.current_password.data, form.new_password.data)
-        except Refusal as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            login_user(current_user._get_current_object())  # keep this session; others are now invalid
-            flash(_("Your password is changed. Other devices have been logged out."), "success")
-            return redirect(url_for("account.settings"))
-    return _render(password_form=form, status=422)
+    return submit(
+        form, lambda: services.change_password(current_user, form.current_password.data, form.new_password.data),
+        done=_password_changed, again=lambda: _render(password_form=form, status=422),
+    )
+
+
+def _password_changed(_nothing):
+    login_user(current_user._get_current_object())  # keep this session; others are now invalid
+    return redirect_to("account.settings", _("Your password is changed. Other devices have been logged out."))
 
 
 @bp.route("/email", methods=["POST"])
 @login_required
 def change_email():
     form = ChangeEmailForm(prefix="em")
-    if form.validate_on_submit():
-        try:
-            new_email = services.request_email_change(current_user, form.new_email.data, form.password.data)
-        except Refusal as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("We sent a confirmation link to %(email)s. Your email changes when you open it.", email=new_email), "info")
-            return redirect(url_for("account.settings"))
-    return _render(email_form=form, status=422)
+    return submit(
+        form, lambda: services.request_email_change(current_user, form.new_email.data, form.password.data),
+        done=lambda new_email: redirect_to(
+            "account.settings", _("We sent a confirmation link to %(email)s. Your email changes when you open it.",
+                                  email=new_email), category="info",
+        ),
+        again=lambda: _render(email_form=form, status=422),
+    )
 
 
 @bp.route("/email/<token>")

@@ -1,18 +1,47 @@
-"""Sign-up, log-in/out, email verification and password reset."""
+"""Sign-up, log-in/out, email verification and password reset, with their forms."""
 from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from saas.core.errors import Refusal
 from saas.core.extensions import db
 from saas.feedback import onboarding
+from saas.web.actions import redirect_to, status_of, submit
 from saas.web.context import TENANT_SESSION_KEY, redirect_next
 from saas.web.extensions import limiter
-from saas.web.forms import ForgotPasswordForm, LoginForm, NewPasswordForm, SignupForm, attach_error
+from saas.web.forms import PASSWORD_HELP
 from tenants import services
 from tenants.tokens import InvalidToken
 
 bp = Blueprint("auth", __name__)
+
+
+class SignupForm(FlaskForm):
+    business_name = StringField(_l("Business name"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)], description=PASSWORD_HELP)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    remember = BooleanField(_l("Keep me logged in"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)], description=PASSWORD_HELP)
+    confirm = PasswordField(
+        _l("Repeat the new password"), validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))]
+    )
 
 
 def _login_limit():
@@ -28,19 +57,17 @@ def signup():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = SignupForm()
-    if form.validate_on_submit():
-        try:
-            membership = onboarding.sign_up(form.business_name.data, form.name.data, form.email.data, form.password.data)
-        except Refusal as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            login_user(membership.user)
-            session[TENANT_SESSION_KEY] = membership.tenant_id
-            flash(_("Welcome! We sent a link to %(email)s to verify your address.", email=membership.user.email), "success")
-            return redirect(url_for("onboarding.metric"))
-    return render_template("auth/signup.html", form=form), 200 if not form.errors else 422
+    return submit(
+        form, lambda: onboarding.sign_up(form.business_name.data, form.name.data, form.email.data, form.password.data),
+        done=_signed_up, again=lambda: (render_template("auth/signup.html", form=form), status_of(form)),
+    )
+
+
+def _signed_up(membership):
+    login_user(membership.user)
+    session[TENANT_SESSION_KEY] = membership.tenant_id
+    message = _("Welcome! We sent a link to %(email)s to verify your address.", email=membership.user.email)
+    return redirect_to("onboarding.metric", message)
 
 
 def _failed(response) -> bool:
@@ -53,14 +80,23 @@ def login():
     if current_user.is_authenticated:
         return redirect_next()
     form = LoginForm()
-    if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
-        if user is None:
-            form.form_errors.append("That email and password do not match an account.")
-        else:
-            login_user(user, remember=form.remember.data)
-            return redirect_next()
-    return render_template("auth/login.html", form=form), 200 if not form.errors and not form.form_errors else 422
+    return submit(
+        form, lambda: _account(form.email.data, form.password.data),
+        done=lambda user: _logged_in(user, form.remember.data),
+        again=lambda: (render_template("auth/login.html", form=form), status_of(form)),
+    )
+
+
+def _account(email: str, password: str):
+    user = services.authenticate(email, password)
+    if user is None:  # the same words for an unknown email and a wrong password
+        raise Refusal(_l("That email and password do not match an account."))
+    return user
+
+
+def _logged_in(user, remember: bool):
+    login_user(user, remember=remember)
+    return redirect_next()
 
 
 @bp.route("/logout", methods=["POST"])
@@ -97,12 +133,13 @@ def resend_verification():
 @bp.route("/forgot", methods=["GET", "POST"])
 @limiter.limit(_reset_limit, methods=["POST"])
 def forgot_password():
+    """The same answer whether or not the address has an account (no account probing)."""
     form = ForgotPasswordForm()
-    if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
-        db.session.commit()
-        return render_template("auth/reset_sent.html", email=form.email.data)
-    return render_template("auth/forgot.html", form=form)
+    return submit(
+        form, lambda: services.request_password_reset(form.email.data),
+        done=lambda _nothing: render_template("auth/reset_sent.html", email=form.email.data),
+        again=lambda: render_template("auth/forgot.html", form=form),
+    )
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
@@ -113,15 +150,12 @@ def reset_password(token):
     except InvalidToken:
         return render_template("auth/link_invalid.html", what="password"), 400
     form = NewPasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.reset_password(token, form.password.data)
-        except Refusal as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            logout_user()
-            flash(_("Your password is set. Log in with it now."), "success")
-            return redirect(url_for("auth.login"))
-    return render_template("auth/reset.html", form=form, user=user)
+    return submit(
+        form, lambda: services.reset_password(token, form.password.data),
+        done=_password_reset, again=lambda: render_template("auth/reset.html", form=form, user=user),
+    )
+
+
+def _password_reset(user):
+    logout_user()
+    return redirect_to("auth.login", _("Your password is set. Log in with it now."))

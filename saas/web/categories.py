@@ -1,82 +1,75 @@
-"""Categories (owners and admins): rename, edit keywords, add, choose who handles each."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+"""Categories (owners and admins): rename, edit keywords, add, choose who handles each; with their form."""
+from flask import Blueprint, render_template
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
-from saas.core.errors import Refusal
-from saas.core.extensions import db
 from saas.feedback import categories as service
-from saas.web.context import current_membership, tenant_route
-from saas.web.forms import CategoryForm, attach_error, options
-from tenants import services as team_services
+from saas.web.actions import redirect_to, submit
+from saas.web.context import current_tenant, tenant_route
+from saas.web.forms import member_choices
 from tenants.models import Role
 
 bp = Blueprint("categories", __name__, url_prefix="/categories")
 
 
-def _tenant():
-    return current_membership().tenant
+class CategoryForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+    keywords = TextAreaField(
+        _l("Keywords"), validators=[Length(max=10_000)],
+        description=_l("Comma-separated. End a word with * to match its beginning: deliver* matches delivered, delivery."),
+    )
+    assignee_ids = SelectMultipleField(_l("Handled by (in turn)"), coerce=int)
+
+    def values(self) -> tuple:
+        """What the category services take, in their order after the tenant (and the category)."""
+        return (self.name.data, self.keywords.data, self.assignee_ids.data)
 
 
 def _form(category=None, **kwargs) -> CategoryForm:
     form = CategoryForm(**kwargs)
-    form.assignee_ids.choices = options(
-        (member.id, member.user.name or member.user.email) for member in team_services.team_members(_tenant())
-    )
+    form.assignee_ids.choices = member_choices(current_tenant())
     if category is not None and not form.is_submitted():
         form.name.data, form.keywords.data = category.name, category.keywords
         form.assignee_ids.data = list(category.assignee_ids or [])
     return form
 
 
-def _page(forms, new_form, status=200):
-    return render_template("categories/index.html", forms=forms, new_form=new_form), status
+def _page(new_form=None, submitted=None, status=200):
+    """Each category with its form (`submitted`: the id and the form just sent, shown as sent), and the
+    form for a new category."""
+    sent_id, sent_form = submitted or (None, None)
+    forms = [(category, sent_form if category.id == sent_id else _form(category, prefix=f"c{category.id}"))
+             for category in service.categories(current_tenant())]
+    return render_template("categories/index.html", forms=forms, new_form=new_form or _form(prefix="new")), status
 
 
 @bp.route("/")
 @tenant_route(Role.ADMIN)
 def index():
-    items = service.categories(_tenant())
-    db.session.commit()  # the first visit seeds the default taxonomy
-    forms = [(category, _form(category, prefix=f"c{category.id}")) for category in items]
-    return _page(forms, _form(prefix="new"))
+    return _page()
 
 
 @bp.route("/<int:category_id>", methods=["POST"])
 @tenant_route(Role.ADMIN)
 def update(category_id):
-    try:
-        category = service.get_category(_tenant(), category_id)
-    except LookupError:
-        abort(404)
+    category = service.get_category(current_tenant(), category_id)
     form = _form(category, prefix=f"c{category.id}")
-    if form.validate_on_submit():
-        try:
-            service.update_category(_tenant(), category_id, form.name.data, form.keywords.data, form.assignee_ids.data)
-        except Refusal as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("“%(name)s” saved.", name=category.name), "success")
-            return redirect(url_for("categories.index"))
-    forms = [(item, form if item.id == category_id else _form(item, prefix=f"c{item.id}"))
-             for item in service.categories(_tenant())]
-    return _page(forms, _form(prefix="new"), 422)
+    return submit(
+        form, lambda: service.update_category(current_tenant(), category_id, *form.values()),
+        done=lambda saved: redirect_to("categories.index", _("“%(name)s” saved.", name=saved.name)),
+        again=lambda: _page(submitted=(category_id, form), status=422),
+    )
 
 
 @bp.route("/", methods=["POST"])
 @tenant_route(Role.ADMIN)
 def create():
     form = _form(prefix="new")
-    if form.validate_on_submit():
-        try:
-            category = service.add_category(_tenant(), form.name.data, form.keywords.data, form.assignee_ids.data)
-        except Refusal as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("“%(name)s” added.", name=category.name), "success")
-            return redirect(url_for("categories.index"))
-    forms = [(item, _form(item, prefix=f"c{item.id}")) for item in service.categories(_tenant())]
-    return _page(forms, form, 422)
+    return submit(
+        form, lambda: service.add_category(current_tenant(), *form.values()),
+        done=lambda category: redirect_to("categories.index", _("“%(name)s” added.", name=category.name)),
+        again=lambda: _page(new_form=form, status=422),
+    )

@@ -6,6 +6,7 @@ import functools
 
 from flask import Flask, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from saas.core import observability
@@ -35,6 +36,7 @@ def current_membership():
 
 
 def current_tenant():
+    """The tenant the page is for (None outside a tenant: tenant_route pages always have one)."""
     membership = g.get("membership")
     return membership.tenant if membership is not None else None
 
@@ -61,7 +63,8 @@ def _leave_tenant_context(exc=None) -> None:
 
 def install_request_context(app: Flask) -> None:
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message = _l("Please log in to continue.")
+    login_manager.localize_callback = str  # the session keeps the flashed text, not a lazy string
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     app.before_request(_load_tenant_context)

@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from saas.core import outbox
 from saas.web import health
-from saas.web.context import current_membership, tenant_route
+from saas.web.context import current_membership, current_tenant, tenant_route
 from saas.web.extensions import csrf, limiter
 from saas.web.forms import ActionForm
 from tenants import services
@@ -26,7 +26,7 @@ def dashboard():
     return render_template(
         "main/dashboard.html",
         memberships=services.memberships_of(current_user),
-        team_size=len(services.team_members(current_membership().tenant)),
+        team_size=len(services.team_members(current_tenant())),
         action_form=ActionForm(),
     )
 

@@ -1,28 +1,30 @@
-"""The responses list: newest first, filtered by touchpoint, score band and period."""
+"""The responses list: newest first, filtered by touchpoint, score band and period; with its filter form."""
 from flask import Blueprint, render_template, request
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField
 
 from billing import plans
-from saas.feedback import responses, touchpoints
-from saas.feedback.metrics import Band
-from saas.web.context import current_membership, tenant_route
-from saas.web.forms import ResponseFilterForm, options
+from saas.feedback import responses
+from saas.web.context import current_tenant, tenant_route
+from saas.web.forms import ListFilterForm, period_choices
 from tenants.models import Role
 
 bp = Blueprint("responses", __name__, url_prefix="/responses")
 
 
+class ResponseFilterForm(ListFilterForm):
+    period = SelectField(_l("Period"), default="", choices=period_choices(_l("All time")))
+
+
 @bp.route("/")
 @tenant_route(Role.STAFF)
 def index():
-    tenant = current_membership().tenant
-    form = ResponseFilterForm(request.args)
-    form.touchpoint.choices = options([(0, "All touchpoints")] + [(tp.id, tp.name) for tp in touchpoints.touchpoints(tenant)])
+    tenant = current_tenant()
+    form = ResponseFilterForm(tenant, request.args)
     chosen = responses.ResponseFilter()
     if form.validate():
         chosen = responses.ResponseFilter(
-            touchpoint_id=form.touchpoint.data or None,
-            band=Band(form.band.data) if form.band.data else None,
-            period=form.period.data or None,
+            touchpoint_id=form.touchpoint.data or None, band=form.chosen_band(), period=form.period.data or None,
         )
     page = request.args.get("page", 1, type=int)
     pagination = responses.page_of_responses(tenant.id, chosen, max(page, 1))

@@ -1,5 +1,6 @@
 """Security headers on every response (CSP without inline scripts or styles)."""
 from flask import Flask, abort, request
+from flask_babel import lazy_gettext as _l
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -32,7 +33,7 @@ def _reject_nul_bytes():
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         values += [*request.form.keys(), *request.form.values()]
     if any(isinstance(value, str) and "\x00" in value for value in values):
-        abort(400, description="The request contained a NUL character, which is never valid text.")
+        abort(400, description=_l("The request contained a NUL character, which is never valid text."))
 
 
 def install(app: Flask) -> None:

@@ -10,7 +10,10 @@ import io
 import segno
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask import Response as HttpResponse
+from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
+from wtforms import BooleanField, EmailField, Form, HiddenField, StringField, TextAreaField
+from wtforms.validators import Email, Length, Optional
 
 from saas.core.extensions import db
 from saas.core.scoping import tenant_scope
@@ -19,12 +22,29 @@ from saas.feedback import metrics, surveys
 from saas.feedback.surveys import Answer, InvalidSubmission
 from saas.feedback.touchpoints import question_for
 from saas.web.extensions import csrf, limiter
-from saas.web.forms import SurveyForm
+from saas.web.forms import attach_error
 from worker.jobs import process_response
 from worker.queue import enqueue
 
 bp = Blueprint("survey", __name__, url_prefix="/s")
 COOKIE_PREFIX = "lp_answer_"
+
+
+class SurveyForm(Form):
+    """The public survey. A plain WTForms form: customers have no session, so no CSRF token.
+    The score's range depends on the tenant's metric and is checked by the survey service."""
+
+    score = StringField(_l("Score"))
+    comment = TextAreaField(_l("Comment"), validators=[
+        Optional(), Length(max=5000, message=_l("Please keep your comment under %(max)s characters.", max=5000)),
+    ])
+    email = EmailField(
+        _l("Your email (optional)"),
+        validators=[Optional(), Length(max=254), Email(message=_l("That email address does not look right."))],
+    )
+    consent = BooleanField(_l("You may contact me about my feedback"))
+    website = StringField(_l("Leave this field empty"))  # honeypot
+    submission_key = HiddenField()
 
 
 def _per_client_and_touchpoint() -> str:
@@ -142,7 +162,7 @@ def submit(token):
             _store(touchpoint, answer)
         except InvalidSubmission as error:
             db.session.rollback()
-            form.attach(error)
+            attach_error(form, error)
         else:
             return redirect(url_for("survey.thanks", token=token, k=answer.submission_key, lang=g.survey_locale))
     return _render_form(touchpoint, form, status=422)

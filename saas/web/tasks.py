@@ -1,16 +1,17 @@
 """Tasks: the inbox (mine, all, unassigned, overdue, resolved) and the task page with
-everything staff do on it. Staff may do all of it; the views only parse and call services."""
-from flask import Blueprint, abort, render_template, request
+everything staff do on it. Staff may do all of it; the views only parse and call services.
+Their forms are in saas/web/tasks_forms.py."""
+from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 
 from saas.core.timeutil import as_utc, local_time, utcnow
-from saas.feedback import customers, tasks, touchpoints
+from saas.feedback import customers, tasks
 from saas.feedback.categories import categories as tenant_categories
-from saas.feedback.metrics import Band
 from saas.feedback.models import TaskStatus
 from saas.web.actions import apply_change
-from saas.web.context import current_membership, tenant_route
-from saas.web.forms import (
+from saas.web.context import current_membership, current_tenant, tenant_route
+from saas.web.forms import member_choices, options
+from saas.web.tasks_forms import (
     CorrectionForm,
     DismissForm,
     InboxFilterForm,
@@ -18,7 +19,6 @@ from saas.web.forms import (
     ReassignForm,
     ReplyForm,
     ResolveForm,
-    options,
 )
 from tenants import services as team_services
 from tenants.models import Role
@@ -27,25 +27,23 @@ bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
 
 def _local(moment):
-    return local_time(moment, current_membership().tenant)
+    return local_time(moment, current_tenant())
 
 
 @bp.route("/")
 @tenant_route(Role.STAFF)
 def index():
-    me = current_membership()
+    me, tenant = current_membership(), current_tenant()
     view = request.args.get("view", "mine")
     if view not in tasks.VIEWS:
         view = "mine"
-    form = InboxFilterForm(request.args)
-    form.touchpoint.choices = options([(0, "All touchpoints")] + [(tp.id, tp.name) for tp in touchpoints.touchpoints(me.tenant)])
-    form.category.choices = options([(0, "All categories")] + [(c.id, c.name) for c in tenant_categories(me.tenant)])
+    form = InboxFilterForm(tenant, request.args)
+    form.category.choices = options([(0, _l("All categories")), *((c.id, c.name) for c in tenant_categories(tenant))])
     chosen = tasks.InboxFilter(view=view)
     if form.validate():
         chosen = tasks.InboxFilter(
             view=view, touchpoint_id=form.touchpoint.data or None, category_id=form.category.data or None,
-            band=Band(form.band.data) if form.band.data else None,
-            status=TaskStatus(form.status.data) if form.status.data else None, period=form.period.data or None,
+            band=form.chosen_band(), status=form.chosen_status(), period=form.period.data or None,
         )
     pagination = tasks.inbox(me, chosen, request.args.get("page", 1, type=int))
     query_args = {k: v for k, v in request.args.items() if k not in ("page", "view")}
@@ -55,29 +53,25 @@ def index():
     )
 
 
-def _task_or_404(task_id):
-    try:
-        return tasks.get_task(current_membership().tenant_id, task_id)
-    except LookupError:
-        abort(404)
+def _task(task_id):
+    return tasks.get_task(current_membership().tenant_id, task_id)
 
 
 def _forms(task, **submitted):
-    me = current_membership()
-    team = team_services.team_members(me.tenant)
+    tenant = current_tenant()
     reassign = submitted.get("reassign") or ReassignForm(assignee_id=task.assignee_id or 0)
-    reassign.assignee_id.choices = options((m.id, m.user.name or m.user.email) for m in team)
+    reassign.assignee_id.choices = member_choices(tenant)
     correction = submitted.get("correction") or CorrectionForm(
         category_ids=[link.category_id for link in task.response.categories],
         needs_reply=task.response.needs_reply, needs_action=task.response.needs_action,
     )
-    correction.category_ids.choices = options((c.id, c.name) for c in tenant_categories(me.tenant))
+    correction.category_ids.choices = options((c.id, c.name) for c in tenant_categories(tenant))
     resolve = submitted.get("resolve") or ResolveForm()
-    resolve.root_cause.choices = options((cause, cause) for cause in tasks.root_causes(me.tenant))
+    resolve.root_cause.choices = options((cause, tasks.root_cause_label(cause)) for cause in tasks.root_causes(tenant))
     dismiss = submitted.get("dismiss") or DismissForm()
     dismiss.reason.choices = options(tasks.DISMISS_REASONS.items())
     reply = submitted.get("reply") or ReplyForm()
-    replies = customers.saved_replies(me.tenant, task.response.locale)
+    replies = customers.saved_replies(tenant, task.response.locale)
     chosen = request.args.get("saved", type=int)
     if not reply.is_submitted() and chosen is not None and 0 <= chosen < len(replies):
         reply.text.data = replies[chosen][1]
@@ -88,7 +82,7 @@ def _forms(task, **submitted):
 @bp.route("/<int:task_id>")
 @tenant_route(Role.STAFF)
 def show(task_id):
-    return _page(_task_or_404(task_id))
+    return _page(_task(task_id))
 
 
 def _page(task, status=200, **submitted):
@@ -96,13 +90,14 @@ def _page(task, status=200, **submitted):
         "tasks/show.html", task=task, response=task.response, overdue=as_utc(task.due_at) < utcnow(),
         local_time=_local, forms=_forms(task, **submitted), open=task.status in (TaskStatus.OPEN, TaskStatus.IN_PROGRESS),
         cannot_contact=customers.why_not_contactable(task.response),
-        members={m.id: m for m in team_services.team_members(current_membership().tenant)},
+        members={m.id: m for m in team_services.team_members(current_tenant())},
+        dismiss_reason=tasks.dismiss_reason_label, root_cause=tasks.root_cause_label,
     ), status
 
 
 def _act(task_id, name, form_class, change, message):
     """Validate the named form, apply the change to the task, or show the page with errors."""
-    task = _task_or_404(task_id)
+    task = _task(task_id)
     form = _forms(task, **{name: form_class()})[name] if form_class else None
     if form is not None and not form.validate_on_submit():
         return _page(task, 422, **{name: form})

@@ -1,27 +1,45 @@
-"""The team: members, roles, invitations, accepting an invitation, switching tenants."""
+"""The team: members, roles, invitations, accepting an invitation, switching tenants; with their forms."""
 from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length
 
 from saas.core.errors import Refusal
-from saas.core.extensions import db
-from saas.web.actions import apply_change
-from saas.web.context import TENANT_SESSION_KEY, current_membership, tenant_route
-from saas.web.forms import AcceptInvitationForm, ActionForm, InviteForm, RoleForm, attach_error
+from saas.web.actions import apply_change, redirect_to, status_of, submit
+from saas.web.context import TENANT_SESSION_KEY, current_membership, current_tenant, tenant_route
+from saas.web.forms import PASSWORD_HELP, ActionForm, options
 from tenants import services
 from tenants.models import Role
 from tenants.tokens import InvalidToken
 
 bp = Blueprint("team", __name__)
 
+ROLE_CHOICES = options(Role.choices())
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.STAFF.value)
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+
+
+class AcceptInvitationForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+    password = PasswordField(_l("Choose a password"), validators=[DataRequired(), Length(max=200)], description=PASSWORD_HELP)
+
 
 def _team_page(invite_form=None, status=200):
-    membership = current_membership()
+    tenant = current_tenant()
     return render_template(
         "team/team.html",
-        members=services.team_members(membership.tenant),
-        invitations=services.pending_invitations(membership.tenant),
+        members=services.team_members(tenant),
+        invitations=services.pending_invitations(tenant),
         invite_form=invite_form or InviteForm(),
         role_form=RoleForm(),
         action_form=ActionForm(),
@@ -38,17 +56,11 @@ def index():
 @tenant_route(Role.ADMIN)
 def invite():
     form = InviteForm()
-    if form.validate_on_submit():
-        try:
-            invitation = services.invite(current_membership(), form.email.data, Role(form.role.data))
-        except Refusal as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
-            return redirect(url_for("team.index"))
-    return _team_page(invite_form=form, status=422)
+    return submit(
+        form, lambda: services.invite(current_membership(), form.email.data, Role(form.role.data)),
+        done=lambda invitation: redirect_to("team.index", _("Invitation sent to %(email)s.", email=invitation.email)),
+        again=lambda: _team_page(invite_form=form, status=422),
+    )
 
 
 @bp.route("/team/members/<int:membership_id>/role", methods=["POST"])
@@ -86,26 +98,27 @@ def accept_invitation(token):
     user = current_user if current_user.is_authenticated else None
     has_account = user is not None or services.find_user_by_email(invitation.email) is not None
     form = ActionForm() if has_account else AcceptInvitationForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            membership = services.accept_invitation(
-                token, user, name=form.data.get("name", ""), password=form.data.get("password", "")
-            )
-        except (Refusal, InvalidToken) as error:
-            db.session.rollback()
-            attach_error(form, error if isinstance(error, Refusal) else Refusal(_l("This invitation is no longer valid.")))
-            status = 422
-        else:
-            db.session.commit()
-            if user is None:
-                login_user(membership.user)
-            session[TENANT_SESSION_KEY] = membership.tenant_id
-            flash(_("Welcome to %(business)s!", business=invitation.tenant.name), "success")
-            return redirect(url_for("main.dashboard"))
-    return render_template(
-        "team/accept.html", invitation=invitation, form=form, has_account=has_account, user=user
-    ), status
+    return submit(
+        form, lambda: _join(token, user, form),
+        done=lambda membership: _joined(membership, invitation, log_in=user is None),
+        again=lambda: (render_template(
+            "team/accept.html", invitation=invitation, form=form, has_account=has_account, user=user
+        ), status_of(form)),
+    )
+
+
+def _join(token, user, form):
+    try:
+        return services.accept_invitation(token, user, name=form.data.get("name", ""), password=form.data.get("password", ""))
+    except InvalidToken:
+        raise Refusal(_l("This invitation is no longer valid.")) from None
+
+
+def _joined(membership, invitation, log_in: bool):
+    if log_in:
+        login_user(membership.user)
+    session[TENANT_SESSION_KEY] = membership.tenant_id
+    return redirect_to("main.dashboard", _("Welcome to %(business)s!", business=invitation.tenant.name))
 
 
 @bp.route("/switch/<int:tenant_id>", methods=["POST"])

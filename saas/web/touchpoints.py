@@ -1,30 +1,39 @@
-"""Touchpoints (owners and admins): create, edit, (de)activate, delete; links and QR codes."""
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+"""Touchpoints (owners and admins): create, edit, (de)activate, delete; links and QR codes; the form."""
+from flask import Blueprint, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Length
 
-from saas.core.errors import Refusal
-from saas.core.extensions import db
 from saas.feedback import metrics, touchpoints
-from saas.web.actions import apply_change
-from saas.web.context import current_membership, tenant_route
-from saas.web.forms import ActionForm, TouchpointForm, attach_error, options
+from saas.feedback.models import TouchpointKind
+from saas.web.actions import apply_change, redirect_to, status_of, submit
+from saas.web.context import current_tenant, tenant_route
+from saas.web.forms import ActionForm, member_choices, options
 from saas.web.survey import survey_link
-from tenants import services as team_services
 from tenants.models import Role
 
 bp = Blueprint("touchpoints", __name__, url_prefix="/touchpoints")
 
 
-def _tenant():
-    return current_membership().tenant
+class TouchpointForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    kind = SelectField(_l("Kind"), choices=options(TouchpointKind.choices()), default=TouchpointKind.WEBSITE.value)
+    default_assignee_id = SelectField(_l("Who handles its feedback"), coerce=int, default=0)
+    hidden_fields = StringField(
+        _l("Hidden fields (optional)"), validators=[Length(max=200)],
+        description=_l("Link parameters to keep with each response, e.g. order, store"),
+    )
+
+    def values(self) -> tuple:
+        """What the touchpoint services take, in their order after the tenant."""
+        return (self.name.data, self.kind.data, self.hidden_fields.data or "", self.default_assignee_id.data or None)
 
 
 def _form(obj=None) -> TouchpointForm:
     form = TouchpointForm(obj=obj)
-    form.default_assignee_id.choices = options([(0, "The owners")] + [
-        (member.id, member.user.name or member.user.email) for member in team_services.team_members(_tenant())
-    ])
+    form.default_assignee_id.choices = member_choices(current_tenant(), first=[(0, _l("The owners"))])
     return form
 
 
@@ -35,7 +44,7 @@ def index():
 
 
 def _index_page(form, status=200):
-    items = touchpoints.touchpoints(_tenant())
+    items = touchpoints.touchpoints(current_tenant())
     return render_template(
         "touchpoints/index.html",
         touchpoints=items,
@@ -49,53 +58,29 @@ def _index_page(form, status=200):
 @tenant_route(Role.ADMIN)
 def create():
     form = _form()
-    if form.validate_on_submit():
-        try:
-            touchpoint = touchpoints.create_touchpoint(
-                _tenant(), form.name.data, form.kind.data, form.hidden_fields.data or "",
-                form.default_assignee_id.data or None,
-            )
-        except Refusal as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("“%(name)s” is ready: share its link or print its QR code.", name=touchpoint.name), "success")
-            return redirect(url_for("touchpoints.index"))
-    return _index_page(form, status=422)
-
-
-def _touchpoint_or_404(touchpoint_id):
-    try:
-        return touchpoints.get_touchpoint(_tenant(), touchpoint_id)
-    except LookupError:
-        abort(404)
+    return submit(
+        form, lambda: touchpoints.create_touchpoint(current_tenant(), *form.values()),
+        done=lambda touchpoint: redirect_to(
+            "touchpoints.index", _("“%(name)s” is ready: share its link or print its QR code.", name=touchpoint.name)
+        ),
+        again=lambda: _index_page(form, status=422),
+    )
 
 
 @bp.route("/<int:touchpoint_id>", methods=["GET", "POST"])
 @tenant_route(Role.ADMIN)
 def edit(touchpoint_id):
-    touchpoint = _touchpoint_or_404(touchpoint_id)
+    touchpoint = touchpoints.get_touchpoint(current_tenant(), touchpoint_id)
     form = _form(obj=touchpoint)
     if not form.is_submitted():
         form.default_assignee_id.data = touchpoint.default_assignee_id or 0
-    if form.validate_on_submit():
-        try:
-            touchpoints.update_touchpoint(
-                _tenant(), touchpoint_id, form.name.data, form.kind.data, form.hidden_fields.data or "",
-                form.default_assignee_id.data or None,
-            )
-        except Refusal as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Touchpoint saved."), "success")
-            return redirect(url_for("touchpoints.index"))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template(
-        "touchpoints/edit.html", touchpoint=touchpoint, form=form, link=survey_link(touchpoint)
-    ), status
+    return submit(
+        form, lambda: touchpoints.update_touchpoint(current_tenant(), touchpoint_id, *form.values()),
+        done=lambda _touchpoint: redirect_to("touchpoints.index", _("Touchpoint saved.")),
+        again=lambda: (render_template(
+            "touchpoints/edit.html", touchpoint=touchpoint, form=form, link=survey_link(touchpoint)
+        ), status_of(form)),
+    )
 
 
 def _change(change, message):
@@ -105,30 +90,30 @@ def _change(change, message):
 @bp.route("/<int:touchpoint_id>/deactivate", methods=["POST"])
 @tenant_route(Role.ADMIN)
 def deactivate(touchpoint_id):
-    return _change(lambda: touchpoints.set_active(_tenant(), touchpoint_id, False), _l("Touchpoint deactivated."))
+    return _change(lambda: touchpoints.set_active(current_tenant(), touchpoint_id, False), _l("Touchpoint deactivated."))
 
 
 @bp.route("/<int:touchpoint_id>/reactivate", methods=["POST"])
 @tenant_route(Role.ADMIN)
 def reactivate(touchpoint_id):
-    return _change(lambda: touchpoints.set_active(_tenant(), touchpoint_id, True), _l("Touchpoint reactivated."))
+    return _change(lambda: touchpoints.set_active(current_tenant(), touchpoint_id, True), _l("Touchpoint reactivated."))
 
 
 @bp.route("/<int:touchpoint_id>/delete", methods=["POST"])
 @tenant_route(Role.ADMIN)
 def delete(touchpoint_id):
-    return _change(lambda: touchpoints.delete_touchpoint(_tenant(), touchpoint_id), _l("Touchpoint deleted."))
+    return _change(lambda: touchpoints.delete_touchpoint(current_tenant(), touchpoint_id), _l("Touchpoint deleted."))
 
 
 @bp.route("/<int:touchpoint_id>/poster")
 @tenant_route(Role.ADMIN)
 def poster(touchpoint_id):
     """A printable A4/A5 poster: the question, the QR code and the short link."""
-    touchpoint = _touchpoint_or_404(touchpoint_id)
+    touchpoint = touchpoints.get_touchpoint(current_tenant(), touchpoint_id)
     size = request.args.get("size", "a4")
     if size not in ("a4", "a5"):
         size = "a4"
-    tenant = _tenant()
+    tenant = current_tenant()
     return render_template(
         "touchpoints/poster.html", touchpoint=touchpoint, tenant=tenant, size=size,
         question=touchpoints.question_for(tenant, tenant.locale), link=survey_link(touchpoint),
@@ -139,7 +124,7 @@ def poster(touchpoint_id):
 @tenant_route(Role.ADMIN)
 def snippet(touchpoint_id):
     """One-click score buttons for the business's own emails, with a copy button and a preview."""
-    touchpoint = _touchpoint_or_404(touchpoint_id)
+    touchpoint = touchpoints.get_touchpoint(current_tenant(), touchpoint_id)
     return render_template("touchpoints/snippet.html", touchpoint=touchpoint, code=_snippet_html(touchpoint))
 
 
@@ -148,7 +133,7 @@ def snippet(touchpoint_id):
 def snippet_preview(touchpoint_id):
     """The snippet alone, shown in a sandboxed frame. Email HTML needs inline styles, so
     this one response allows them (and nothing else: no scripts, no framing elsewhere)."""
-    touchpoint = _touchpoint_or_404(touchpoint_id)
+    touchpoint = touchpoints.get_touchpoint(current_tenant(), touchpoint_id)
     response = make_response(_snippet_html(touchpoint))
     response.headers["Content-Security-Policy"] = (
         "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'self'"
@@ -158,7 +143,7 @@ def snippet_preview(touchpoint_id):
 
 
 def _snippet_html(touchpoint) -> str:
-    tenant = _tenant()
+    tenant = current_tenant()
     scale = metrics.metric(tenant.metric)
     placeholders = {name: name.upper() for name in touchpoint.hidden_field_names}
     return render_template(
