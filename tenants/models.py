@@ -76,11 +76,11 @@ class User(UserMixin, db.Model):
     locale: Mapped[str] = mapped_column(String(5), default="en")
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     is_platform_admin: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Bumped on password change: invalidates every other session and remember-me cookie.
-    session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    session_key = None  # not stored: the key of the browser session this object was loaded for
 
     @property
     def display_name(self) -> str:
@@ -93,13 +93,16 @@ class User(UserMixin, db.Model):
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
-        self.session_version = (self.session_version or 0) + 1
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
 
     def get_id(self) -> str:
-        return f"{self.id}.{self.session_version}"
+        """What Flask-Login keeps in the session and the remember-me cookie: the user and the signed-in
+        browser (tenants.sessions), so that one browser's session can be ended on its own."""
+        if self.session_key is None:
+            raise RuntimeError("sign in through tenants.sessions.open_session() first")
+        return f"{self.id}.{self.session_key}"
 
     def __repr__(self) -> str:
         return f"<User {self.id}>"
@@ -136,3 +139,14 @@ class Invitation(TenantScoped, db.Model):
     @property
     def is_pending(self) -> bool:
         return self.accepted_at is None and as_utc(self.expires_at) > utcnow()
+
+
+class UserSession(db.Model):
+    """A signed-in browser. Its cookie names it by a random key (only the key's hash is stored); log-out
+    ends it, a password change or reset ends all of the user's."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -25,7 +25,7 @@ from saas.core.scoping import unscoped
 from saas.core.sql import owned
 from saas.core.timeutil import utcnow
 from saas.core.urls import absolute_url
-from tenants import tokens
+from tenants import sessions, tokens
 from tenants.models import ROLE_RANK, Invitation, Membership, Role, Tenant, User
 
 INVITATION_LIFETIME = timedelta(days=7)
@@ -75,6 +75,16 @@ def find_user_by_email(email: str) -> User | None:
 # --- sign-up and verification ---------------------------------------------------------
 
 
+# A name shown as the sender of emails and on pages: nothing that could pass for an address or a header.
+_NOT_IN_NAMES = re.compile(r'[<>"@\x00-\x1f\x7f-\x9f\u2028\u2029]')
+
+
+def display_name(raw: str) -> str:
+    """A business's or a person's name as typed, without the characters of addresses and control
+    characters, its spaces collapsed."""
+    return " ".join(_NOT_IN_NAMES.sub(" ", raw or "").split())
+
+
 def slugify(name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
@@ -98,12 +108,12 @@ def signup(business_name: str, owner_name: str, email: str, password: str, local
     if find_user_by_email(email):
         raise Refusal(_l("An account with this email already exists. Log in instead."), field="email")
     _require_strong(password, email)
-    business_name = business_name.strip()
+    business_name = display_name(business_name)
     if not business_name:
         raise Refusal(_l("Enter your business name."), field="business_name")
     locale = supported(locale)
     tenant = Tenant(name=business_name, slug=unique_slug(business_name), locale=locale, plan=plans.DEFAULT_PLAN)
-    user = User(email=email, name=owner_name.strip(), locale=locale)
+    user = User(email=email, name=display_name(owner_name), locale=locale)
     user.set_password(password)
     membership = Membership(tenant=tenant, user=user, role=Role.OWNER)
     db.session.add_all([tenant, user, membership])
@@ -181,6 +191,7 @@ def reset_password(token: str, new_password: str) -> User:
     user = user_for_password_token(token)
     _require_strong(new_password, user.email)
     user.set_password(new_password)
+    sessions.end_all_sessions(user)
     if user.verified_at is None:
         user.verified_at = utcnow()  # they just proved they read this mailbox
     return user
@@ -191,6 +202,7 @@ def change_password(user: User, current: str, new: str) -> None:
         raise Refusal(_l("Your current password is not correct."), field="current_password")
     _require_strong(new, user.email, field="new_password")
     user.set_password(new)
+    sessions.end_all_sessions(user)  # every other browser is logged out; the caller signs this one in again
 
 
 def request_email_change(user: User, new_email: str, password: str) -> str:
@@ -335,7 +347,7 @@ def accept_invitation(token: str, user: User | None, name: str = "", password: s
             if find_user_by_email(invitation.email):
                 raise Refusal(_l("You already have an account: log in to accept the invitation."))
             _require_strong(password, invitation.email)
-            user = User(email=invitation.email, name=name.strip(), locale=invitation.tenant.locale,
+            user = User(email=invitation.email, name=display_name(name), locale=invitation.tenant.locale,
                         verified_at=utcnow())
             user.set_password(password)
             db.session.add(user)
@@ -359,10 +371,21 @@ def _owner_count(tenant_id: int) -> int:
 
 
 def _member(actor: Membership, membership_id: int) -> Membership:
-    return owned(Membership, actor.tenant_id, membership_id)
+    member = owned(Membership, actor.tenant_id, membership_id)
+    db.session.refresh(member)  # as it is now, after _lock_team's wait
+    return member
+
+
+def _lock_team(actor: Membership) -> None:
+    """Changes to a business's owners happen one at a time: its row stays locked until the commit,
+    and the actor's role is read again after the wait (two owners demoting each other at once would
+    otherwise both pass the last-owner check)."""
+    db.session.execute(select(Tenant.id).where(Tenant.id == actor.tenant_id).with_for_update())
+    db.session.refresh(actor)
 
 
 def change_role(actor: Membership, membership_id: int, role: Role) -> Membership:
+    _lock_team(actor)
     if not actor.has_role(Role.OWNER):
         raise Refusal(_l("Only owners can change roles."))
     member = _member(actor, membership_id)
@@ -374,6 +397,7 @@ def change_role(actor: Membership, membership_id: int, role: Role) -> Membership
 
 
 def remove_member(actor: Membership, membership_id: int) -> None:
+    _lock_team(actor)
     if not actor.has_role(Role.OWNER):
         raise Refusal(_l("Only owners can remove members."))
     member = _member(actor, membership_id)
@@ -396,7 +420,7 @@ def create_platform_admin(email: str) -> tuple[User, str]:
     email = normalise_email(email)
     user = find_user_by_email(email)
     if user is None:
-        user = User(email=email, name="", verified_at=utcnow(), session_version=1)
+        user = User(email=email, name="", verified_at=utcnow())
         db.session.add(user)
     user.is_platform_admin = True
     db.session.flush()

@@ -2,27 +2,39 @@
 server receiving bytes, gunicorn as the Procfile runs it, the flask CLI), then held."""
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import subprocess
+import threading
 import time
+import urllib.request
 from datetime import timedelta
 from email import message_from_bytes, policy
 
 import pytest
+import sentry_sdk
+import sentry_sdk.transport
 import sqlalchemy as sa
+from flask import request
 
 from saas.app import create_app
 from saas.core.config import InsecureConfiguration
+from saas.core.errors import Refusal
 from saas.core.extensions import db
 from saas.core.outbox import Message, MessageStatus
+from saas.core.scoping import tenant_scope, unscoped
 from saas.core.timeutil import utcnow
+from saas.feedback.models import Category, Improvement
+from saas.web.extensions import csrf
+from tenants import services
+from tenants.models import Membership, Role, Tenant
 from tests.support.apps import make_app
-from tests.support.builders import build_business, complaint, rows, staff_client
+from tests.support.builders import PASSWORD, build_business, complaint, rows, staff_client
 from tests.support.http import messages, post_form, signup
 from tests.support.mail import SmtpServer
 from tests.support.processes import BIN, free_port, stop_processes, wait_until_up
-from worker import mail
+from worker import jobs, mail
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LONG_KEY = "k" * 48
@@ -193,8 +205,6 @@ def test_tokens_never_reach_the_access_log(database_url, tmp_path):
     token = "Zx9" * 20
     try:
         wait_until_up(f"http://127.0.0.1:{port}", server)
-        import urllib.request
-
         for path in (f"/verify/{token}", f"/u/{token}?email=klient%40example.com", f"/s/{token}?order=4711"):
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5)
@@ -218,4 +228,174 @@ def test_ids_out_of_range_are_a_404(app):
     for path in ("/tasks/99999999999999999999", f"/tasks/{2**31}", "/touchpoints/99999999999999999999/poster",
                  f"/improvements/{2**40}"):
         assert owner.get(path).status_code == 404, path
+    for path in ("/tasks/?view=all&page=99999999999999999999", "/responses/?page=99999999999999999999",
+                 "/tasks/?page=-5"):
+        assert owner.get(path).status_code == 200, path  # a page past the last one is empty
     assert business
+
+
+# --- 6. the last owner, under concurrency -----------------------------------------------------------
+
+
+TWO_OWNERS = (("olena@zerno.example", "Olena", Role.OWNER, "uk"), ("taras@zerno.example", "Taras", Role.OWNER, "uk"))
+
+
+def test_two_owners_demoting_each_other_at_once_leave_one_owner(app):
+    business = build_business(app, team=TWO_OWNERS, routes={})
+    first_changed, outcomes = threading.Event(), {}
+
+    def demote(actor: str, target: str, hold: float) -> None:
+        with app.app_context(), tenant_scope(business["tenant"]):
+            try:
+                services.change_role(db.session.get(Membership, business[actor]), business[target], Role.ADMIN)
+                first_changed.set()
+                time.sleep(hold)  # the other owner acts before this change commits
+                db.session.commit()
+                outcomes[actor] = "demoted"
+            except Refusal:
+                db.session.rollback()
+                outcomes[actor] = "refused"
+            finally:
+                first_changed.set()
+
+    first = threading.Thread(target=demote, args=("Olena", "Taras", 0.5))
+    first.start()
+    assert first_changed.wait(10)
+    second = threading.Thread(target=demote, args=("Taras", "Olena", 0))
+    second.start()
+    first.join(10)
+    second.join(10)
+    assert outcomes == {"Olena": "demoted", "Taras": "refused"}
+    assert [m.role for m in rows(app, Membership)].count(Role.OWNER) == 1
+
+
+# --- 7. an improvement asked for while Redis is down ------------------------------------------------
+
+
+def _delivery_improvement(app, business) -> str:
+    for email in ("ann@example.com", "bo@example.com"):
+        complaint(app, business, "The courier was two hours late", email=email, locale="en")
+    with app.app_context(), unscoped():
+        delivery = db.session.scalar(sa.select(Category.id).where(Category.key == "delivery"))
+    owner = staff_client(app, "owner@zerno.example")
+    created = post_form(owner, "/improvements/", {"title": "A new courier company", "body": "Parcels on time.",
+                                                  "category_ids": [str(delivery)]}, page="/improvements/")
+    assert created.status_code == 302
+    return created.headers["Location"]
+
+
+def _make_requests_stale(app) -> None:
+    with app.app_context(), unscoped():
+        db.session.execute(sa.update(Improvement).values(send_requested_at=utcnow() - timedelta(minutes=10)))
+        db.session.commit()
+
+
+def test_an_improvement_sent_while_redis_is_down_is_swept_once_it_is_back(database_url, tmp_path):
+    down = make_app(database_url, tmp_path, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    business = build_business(down)
+    location = _delivery_improvement(down, business)
+    owner = staff_client(down, "owner@zerno.example")
+    sending = post_form(owner, location + "/send", page=location)
+    assert sending.status_code == 302  # "Sending…": the owner is told, the request is recorded
+    assert rows(down, Message, kind="improvement") == []
+
+    app = make_app(database_url, tmp_path)  # Redis is back (jobs inline)
+    with app.app_context():
+        assert jobs.sweep_improvements() == 0  # asked for a moment ago: the queue gets its chance first
+    _make_requests_stale(app)
+    with app.app_context():
+        assert jobs.sweep_improvements() == 1
+        assert jobs.sweep_improvements() == 0  # claimed: not enqueued again by the next sweep
+    assert sorted(m.recipient for m in rows(app, Message, kind="improvement")) == ["ann@example.com", "bo@example.com"]
+    [improvement] = rows(app, Improvement)
+    assert improvement.sent_at >= improvement.send_requested_at
+    _make_requests_stale(app)
+    with app.app_context():
+        assert jobs.sweep_improvements() == 0  # finished: nothing to sweep, nothing sent twice
+    assert len(rows(app, Message, kind="improvement")) == 2
+
+
+# --- 11. sessions end when people say so --------------------------------------------------------------
+
+
+def _copy(client, *names) -> object:
+    """A second browser holding only the named cookies of the first (a stolen or left-behind copy)."""
+    copy = client.application.test_client()
+    for name in names:
+        copy.set_cookie(name, client.get_cookie(name).value)
+    return copy
+
+
+def test_log_out_ends_the_session_and_the_remember_me_cookie_for_good(app):
+    build_business(app)
+    browser = app.test_client()
+    login = post_form(browser, "/login", {"email": "owner@zerno.example", "password": PASSWORD, "remember": "y"})
+    assert login.status_code == 302 and browser.get("/dashboard").status_code == 200
+    left_behind, remembered = _copy(browser, "session"), _copy(browser, "remember_token")
+    assert left_behind.get("/dashboard").status_code == 200 and remembered.get("/dashboard").status_code == 200
+    post_form(browser, "/logout", page="/dashboard")
+    assert browser.get("/dashboard").status_code == 302
+    assert left_behind.get("/dashboard").status_code == 302  # the old session cookie opens nothing
+    assert remembered.get("/dashboard").status_code == 302  # nor does the old remember-me cookie
+
+
+def test_a_password_change_ends_every_other_session(app):
+    build_business(app)
+    laptop, phone = staff_client(app, "owner@zerno.example"), staff_client(app, "owner@zerno.example")
+    changed = post_form(laptop, "/account/password", {"pw-current_password": PASSWORD,
+                                                      "pw-new_password": "an even longer password"}, page="/account/")
+    assert changed.status_code == 302
+    assert laptop.get("/dashboard").status_code == 200  # this browser goes on
+    assert phone.get("/dashboard").status_code == 302  # the other one is logged out
+
+
+# --- 4. Sentry receives no customer's words ------------------------------------------------------------
+
+
+class MemoryTransport(sentry_sdk.transport.Transport):
+    def __init__(self, options=None):
+        super().__init__(options)
+        self.envelopes = []
+
+    def capture_envelope(self, envelope):
+        self.envelopes.append(envelope)
+
+    def events(self) -> list[dict]:
+        return [item.payload.json for envelope in self.envelopes for item in envelope.items if item.type == "event"]
+
+
+def test_what_staff_and_customers_wrote_never_reaches_sentry(database_url, tmp_path):
+    transport = MemoryTransport()
+    app = make_app(database_url, tmp_path, SENTRY_DSN="https://public@sentry.example/1", SENTRY_TRANSPORT=transport,
+                   PROPAGATE_EXCEPTIONS=False)
+    words = {"comment": "Курьер бросил посылку через забор,\r\nи никто не извинился", "text": "We are so sorry, Maria",
+             "note": "Maria Petrova called twice about the fence", "body": "From Monday a new courier company"}
+
+    def careless():  # code that puts what people wrote into a message and into plainly named locals
+        said = " / ".join(request.form[key] for key in words)
+        raise RuntimeError(f"could not store: {said}")
+
+    app.add_url_rule("/careless", "careless", csrf.exempt(careless), methods=["POST"])
+    try:
+        assert app.test_client().post("/careless", data=words).status_code == 500
+        sentry_sdk.flush()
+        events = transport.events()
+        assert events
+        serialized = json.dumps(events, ensure_ascii=False)
+        for value in words.values():
+            for line in value.splitlines():
+                assert line.strip() not in serialized
+        assert all("vars" not in frame for event in events for value in event["exception"]["values"]
+                   for frame in value["stacktrace"]["frames"])
+    finally:
+        sentry_sdk.init(dsn=None)
+
+
+# --- 3. names that pass for an address ----------------------------------------------------------------
+
+
+def test_a_business_name_loses_the_characters_of_addresses_and_headers(app, client):
+    signup(client, email="bank@example.com", business='Bänk <security@bank.com>\r\nBcc: "x"')
+    with app.app_context(), unscoped():
+        [name] = db.session.scalars(sa.select(Tenant.name)).all()
+    assert name == "Bänk security bank.com Bcc: x"

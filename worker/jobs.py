@@ -55,6 +55,16 @@ def sweep_deadlines() -> dict:
     return {"reminded": reminded, "escalated": escalated}
 
 
+def sweep_improvements() -> int:
+    """Re-enqueue improvements whose fan-out was asked for and never finished."""
+    with unscoped():
+        unfinished = sweeps.claim_unfinished_improvements()
+    db.session.commit()
+    for tenant_id, improvement_id in unfinished:
+        enqueue(send_improvement, tenant_id, improvement_id)
+    return len(unfinished)
+
+
 def send_improvement(tenant_id: int, improvement_id: int) -> int:
     """Fan an improvement out in batches, a commit each: a re-run or a retry sends nothing twice."""
     total = 0

@@ -55,8 +55,9 @@ def enqueue(func, *args, job_id: str | None = None, **kwargs):
                                 failure_ttl=7 * 24 * 3600, pipeline=pipeline)
             pipeline.execute()
         return job
-    except RedisError:
-        log.warning("could not enqueue %s%r; the sweep will retry", func.__name__, args, exc_info=True)
+    except RedisError as error:
+        # One line, no traceback: during an outage every request says it, and the sweep catches up.
+        log.warning("could not enqueue %s%r (%s); the sweep will retry", func.__name__, args, error)
         return None
 
 

@@ -58,9 +58,11 @@ def install(app: Flask) -> None:
 
     @app.cli.command("sweep")
     def sweep():
-        """Run every sweep once (outbox, waiting responses, deadlines): for set-ups without `rq cron`."""
+        """Run every sweep once (outbox, waiting responses, unfinished improvements, deadlines): for set-ups
+        without `rq cron`."""
         click.echo(json.dumps({
-            "messages": jobs.sweep_outbox(), "responses": jobs.sweep_responses(), **jobs.sweep_deadlines(),
+            "messages": jobs.sweep_outbox(), "responses": jobs.sweep_responses(),
+            "improvements": jobs.sweep_improvements(), **jobs.sweep_deadlines(),
         }))
 
     @app.cli.command("demo")

@@ -89,6 +89,10 @@ def from_env(environ=None) -> dict:
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "saas" / "translations"),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # The limits fail open: while Redis is down a request is answered (and a customer's answer stored)
+        # without being counted, rather than refused with a 500; the error is logged and /healthz says so.
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         # The limited endpoints are forms for people, not an API: no X-RateLimit headers (each
         # would cost another Redis round trip on every submission and log-in).

@@ -12,6 +12,8 @@ EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 SENSITIVE_KEYS = {
     "email", "new_email", "recipient", "comment", "password", "current_password", "new_password",
     "confirm", "body_text", "body_html", "cookie", "authorization", "csrf_token", "token",
+    # what staff write to or about a customer: a reply, a note, a resolution, an improvement
+    "text", "note", "body", "resolution_note",
 }
 FILTERED = "[Filtered]"
 # Reset, verification, invitation, unsubscribe and survey links carry their secret as a path
@@ -27,6 +29,9 @@ def init_sentry(app: Flask, transport=None) -> None:
         dsn=dsn,
         integrations=[FlaskIntegration(), RqIntegration()],
         before_send=scrub_event,
+        # A request or a job reads customers' words into variables of any name, and SQLAlchemy's frames
+        # hold a statement's parameters: no frame's local variables are sent at all.
+        include_local_variables=False,
         transport=transport or app.config.get("SENTRY_TRANSPORT"),
         traces_sample_rate=float(app.config.get("SENTRY_TRACES_SAMPLE_RATE", 0.0)),
     )
@@ -42,8 +47,7 @@ def scrub_event(event: dict, hint=None) -> dict:
     appears: in an exception message, in a local variable of another name."""
     event.pop("user", None)
     _scrub_links(event.get("request") or {})
-    if "rq-job" in (event.get("extra") or {}):
-        _drop_local_variables(event)
+    _drop_local_variables(event)
     return _scrub(event, secrets=_variants(_sensitive_values(event)))
 
 
@@ -64,9 +68,9 @@ def without_tokens(url: str) -> str:
 
 
 def _drop_local_variables(event: dict) -> None:
-    """A job reads customers' words from the database into variables of any name; unlike a
-    request's form, nothing tells the scrubber which values they are. Its frames go without
-    their local variables."""
+    """Code reads customers' words into variables of any name; nothing tells the scrubber which values
+    they are. Frames go without their local variables (init_sentry asks for none; this holds for an
+    event built any other way too)."""
     for part in ("exception", "threads"):
         for entry in (event.get(part) or {}).get("values") or []:
             for frame in (entry.get("stacktrace") or {}).get("frames") or []:
@@ -88,7 +92,10 @@ def _variants(values: set[str]) -> list[str]:
     for value in values:
         if len(value) > 2 and value[0] == value[-1] and value[0] in "'\"":
             value = value[1:-1]  # already a repr (a frame variable)
-        found.update({value, repr(value)[1:-1]})
+        for text in {value, value.replace("\r\n", "\n"), value.replace("\r\n", "\n").replace("\r", "\n")}:
+            found.update({text, repr(text)[1:-1]})
+            # and each line on its own: a browser's \r\n, a form's normalised \n or a log's one line each
+            found.update(line for line in text.splitlines() if len(line.strip()) >= 12)
     found = {v for v in found if len(v.strip()) >= 4 and v not in (FILTERED, "None", "True", "False") and not v.isdigit()}
     return sorted(found, key=len, reverse=True)
 

@@ -37,3 +37,13 @@ def owned(model, tenant_id: int, row_id: int, *options):
     if row is None:
         raise LookupError(f"{model.__name__} {row_id}")
     return row
+
+
+PAGE_SIZE = 25
+# A page past the last one is simply empty, but its offset must still be a number the database takes.
+MAX_PAGE = 2**31 // PAGE_SIZE
+
+
+def paginate(query, page: int):
+    """One page of the query's rows (Flask-SQLAlchemy's Pagination); any page number is answered."""
+    return db.paginate(query, page=min(max(page, 1), MAX_PAGE), per_page=PAGE_SIZE, error_out=False)

@@ -89,6 +89,11 @@ def reach(improvement: Improvement) -> int:
     return db.session.scalar(select(func.count()).select_from(_audience(improvement).subquery()))
 
 
+def request_sending(improvement: Improvement) -> None:
+    """Recorded before the fan-out is enqueued: if the queue is down, the sweep starts it later."""
+    improvement.send_requested_at = utcnow()
+
+
 def send_batch(improvement: Improvement) -> int:
     """Queue the next batch of emails; returns how many (0 when everyone has been told)."""
     done = select(ImprovementDelivery.email).where(ImprovementDelivery.improvement_id == improvement.id)
@@ -109,7 +114,7 @@ def send_batch(improvement: Improvement) -> int:
         if claimed:  # another run did not get there first
             customer_email(tenant, email, locale, "improvement", "improvement", improvement=improvement)
             sent += 1
-    if not batch and improvement.sent_at is None:
+    if not batch:
         improvement.sent_at = utcnow()
     return sent
 

@@ -226,6 +226,9 @@ class Improvement(TenantScoped, db.Model):
     touchpoint_ids: Mapped[list] = mapped_column(JSON, default=list)  # empty: every touchpoint
     since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # feedback from this date on
     published: Mapped[bool] = mapped_column(Boolean, default=False)  # on the public changes page
+    # Asked to send (again) at; sent_at is when the last fan-out found no one left. A request later than
+    # sent_at is a fan-out not finished, which the improvements sweep picks up again.
+    send_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

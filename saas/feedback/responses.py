@@ -7,12 +7,10 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 
-from saas.core.extensions import db
+from saas.core.sql import paginate
 from saas.core.timeutil import utcnow
 from saas.feedback.metrics import METRICS, Band
 from saas.feedback.models import Response
-
-PAGE_SIZE = 25
 
 
 @dataclass(frozen=True)
@@ -58,4 +56,4 @@ def filtered_query(tenant_id: int, chosen: ResponseFilter):
 
 
 def page_of_responses(tenant_id: int, chosen: ResponseFilter, page: int):
-    return db.paginate(filtered_query(tenant_id, chosen), page=page, per_page=PAGE_SIZE, error_out=False)
+    return paginate(filtered_query(tenant_id, chosen), page)

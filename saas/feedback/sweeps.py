@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload
 
 from saas.core.extensions import db
 from saas.core.outbox import queue_email
 from saas.core.timeutil import local_time, utcnow
 from saas.core.urls import absolute_url
-from saas.feedback.models import OPEN_STATUSES, Response, ResponseState, Task
+from saas.feedback.models import OPEN_STATUSES, Improvement, Response, ResponseState, Task
 from saas.feedback.tasks import record_event
 from tenants.models import Membership, Role, Tenant
 
@@ -32,6 +32,24 @@ def claim_stale_responses(now: datetime | None = None) -> list[int]:
     if ids:
         db.session.execute(update(Response).where(Response.id.in_(ids)).values(updated_at=now))
     return ids
+
+
+def claim_unfinished_improvements(now: datetime | None = None) -> list[tuple[int, int]]:
+    """(tenant id, improvement id) of fan-outs asked for a while ago and not finished (Redis was down,
+    a worker died), marked as asked for again now so the next sweep leaves them to the queue. The
+    fan-out is idempotent (one delivery per address), so enqueueing it twice sends nothing twice.
+    The caller commits."""
+    now = now or utcnow()
+    unfinished = or_(Improvement.sent_at.is_(None), Improvement.sent_at < Improvement.send_requested_at)
+    rows = db.session.execute(
+        select(Improvement.tenant_id, Improvement.id)
+        .where(Improvement.send_requested_at < now - STALE_AFTER, unfinished)
+        .order_by(Improvement.id).limit(BATCH).with_for_update(skip_locked=True)
+    ).all()
+    if rows:
+        ids = [improvement_id for _, improvement_id in rows]
+        db.session.execute(update(Improvement).where(Improvement.id.in_(ids)).values(send_requested_at=now))
+    return [tuple(row) for row in rows]
 
 
 def _claim(query):

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from saas.core.errors import Refusal
 from saas.core.extensions import db
 from saas.core.outbox import queue_email
-from saas.core.sql import owned
+from saas.core.sql import owned, paginate
 from saas.core.timeutil import local_time, utcnow
 from saas.core.urls import absolute_url
 from saas.feedback.metrics import Band
@@ -39,7 +39,6 @@ DEFAULT_ROOT_CAUSES = {
     "Technology": _l("Technology"), "Communication": _l("Communication"), "Other": _l("Other"),
 }
 MAX_NOTE = 5000
-PAGE_SIZE = 25
 
 
 @dataclass
@@ -85,7 +84,7 @@ def inbox_query(me: Membership, chosen: InboxFilter):
 
 
 def inbox(me: Membership, chosen: InboxFilter, page: int):
-    return db.paginate(inbox_query(me, chosen), page=max(page, 1), per_page=PAGE_SIZE, error_out=False)
+    return paginate(inbox_query(me, chosen), page)
 
 
 def view_counts(me: Membership) -> dict[str, int]:

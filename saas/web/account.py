@@ -2,7 +2,7 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, Length
@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Email, Length
 from saas.core.errors import Refusal
 from saas.core.extensions import db
 from saas.web.actions import redirect_to, submit
+from saas.web.context import sign_in
 from saas.web.forms import PASSWORD_HELP
 from tenants import services
 from tenants.tokens import InvalidToken
@@ -52,7 +53,7 @@ def change_password():
 
 
 def _password_changed(_nothing):
-    login_user(current_user._get_current_object())  # keep this session; others are now invalid
+    sign_in(current_user._get_current_object())  # a new session here; every other one has ended
     return redirect_to("account.settings", _("Your password is changed. Other devices have been logged out."))
 
 

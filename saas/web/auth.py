@@ -2,7 +2,7 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
@@ -11,7 +11,7 @@ from saas.core.errors import Refusal
 from saas.core.extensions import db
 from saas.feedback import onboarding
 from saas.web.actions import redirect_to, status_of, submit
-from saas.web.context import TENANT_SESSION_KEY, redirect_next
+from saas.web.context import TENANT_SESSION_KEY, redirect_next, sign_in, sign_out
 from saas.web.extensions import limiter
 from saas.web.forms import PASSWORD_HELP
 from tenants import services
@@ -64,7 +64,7 @@ def signup():
 
 
 def _signed_up(membership):
-    login_user(membership.user)
+    sign_in(membership.user)
     session[TENANT_SESSION_KEY] = membership.tenant_id
     message = _("Welcome! We sent a link to %(email)s to verify your address.", email=membership.user.email)
     return redirect_to("onboarding.metric", message)
@@ -95,14 +95,13 @@ def _account(email: str, password: str):
 
 
 def _logged_in(user, remember: bool):
-    login_user(user, remember=remember)
+    sign_in(user, remember=remember)
     return redirect_next()
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
-    session.clear()
+    sign_out()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -157,5 +156,5 @@ def reset_password(token):
 
 
 def _password_reset(user):
-    logout_user()
+    logout_user()  # the reset ended every session of the user; this browser's cookie goes too
     return redirect_to("auth.login", _("Your password is set. Log in with it now."))

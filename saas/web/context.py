@@ -7,14 +7,14 @@ import functools
 from flask import Flask, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_user, logout_user
 
 from saas.core import observability
 from saas.core.extensions import db
 from saas.core.i18n import LOCALES
 from saas.core.scoping import enter_tenant_scope, leave_scope
 from saas.web.extensions import login_manager
-from tenants import services
+from tenants import services, sessions
 from tenants.models import Role, User
 
 TENANT_SESSION_KEY = "tenant_id"
@@ -22,13 +22,24 @@ TENANT_SESSION_KEY = "tenant_id"
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    user_id, _, version = (session_id or "").partition(".")
-    if not (user_id.isdigit() and version.isdigit()):
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version):
-        return None  # password changed since this session was issued
-    return user
+    """Only while the browser's session is open: not after log-out, a password change or a reset."""
+    return sessions.user_for(session_id)
+
+
+def sign_in(user: User, remember: bool = False) -> None:
+    """A new browser session for the user, committed, then Flask-Login's cookie(s) naming it."""
+    sessions.open_session(user)
+    db.session.commit()
+    login_user(user, remember=remember)
+
+
+def sign_out() -> None:
+    """This browser's session ends for good: its cookies, copied or not, open nothing any more."""
+    if current_user.is_authenticated:
+        sessions.end_session(current_user._get_current_object())
+        db.session.commit()
+    logout_user()
+    session.clear()
 
 
 def current_membership():

@@ -84,6 +84,8 @@ def show(improvement_id):
 @tenant_route(Role.ADMIN)
 def send(improvement_id):
     improvement = service.get_improvement(current_tenant(), improvement_id)
+    service.request_sending(improvement)
+    db.session.commit()
     enqueue(send_improvement, improvement.tenant_id, improvement.id)
     return redirect_to(
         "improvements.show", _("Sending: each customer gets it once, in batches."), improvement_id=improvement.id

@@ -36,7 +36,7 @@ def dashboard():
 @limiter.exempt
 def healthz():
     report = health.check()
-    healthy = all(state in ("ok", "inline") for state in report.values())
+    healthy = all(state in ("ok", "inline", "memory") for state in report.values())
     return report, 200 if healthy else 503
 
 

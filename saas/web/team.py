@@ -2,14 +2,14 @@
 from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
 from saas.core.errors import Refusal
 from saas.web.actions import apply_change, redirect_to, status_of, submit
-from saas.web.context import TENANT_SESSION_KEY, current_membership, current_tenant, tenant_route
+from saas.web.context import TENANT_SESSION_KEY, current_membership, current_tenant, sign_in, tenant_route
 from saas.web.forms import PASSWORD_HELP, ActionForm, options
 from tenants import services
 from tenants.models import Role
@@ -116,7 +116,7 @@ def _join(token, user, form):
 
 def _joined(membership, invitation, log_in: bool):
     if log_in:
-        login_user(membership.user)
+        sign_in(membership.user)
     session[TENANT_SESSION_KEY] = membership.tenant_id
     return redirect_to("main.dashboard", _("Welcome to %(business)s!", business=invitation.tenant.name))
 

@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -28,10 +29,23 @@ def free_port() -> int:
 
 
 def start_process(command: list, env: dict, cwd=None, capture: bool = True) -> subprocess.Popen:
-    """Start a server; with `capture`, its output is kept for the error if it dies before it is up."""
+    """Start a server; with `capture`, its output goes to a file (`output_of`), never to a pipe nobody
+    reads: a server whose pipe is full stops answering."""
     if capture:
-        return subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        output = tempfile.TemporaryFile("w+")
+        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=output, stderr=subprocess.STDOUT, text=True)
+        process.output = output
+        return process
     return subprocess.Popen(command, env=env, cwd=cwd)
+
+
+def output_of(process: subprocess.Popen) -> str:
+    """What a server started with `capture` has written so far."""
+    output = getattr(process, "output", None)
+    if output is None:
+        return ""
+    output.seek(0)
+    return output.read()
 
 
 def start_flask(port: int, env: dict) -> subprocess.Popen:
@@ -49,8 +63,7 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 20) -> N
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            output = process.stdout.read() if process.stdout else ""
-            raise RuntimeError(f"server exited with {process.returncode}: {output}")
+            raise RuntimeError(f"server exited with {process.returncode}: {output_of(process)}")
         try:
             with urllib.request.urlopen(url + "/healthz", timeout=1):
                 return
