@@ -14,7 +14,6 @@ from email import message_from_bytes, policy
 
 import pytest
 import sentry_sdk
-import sentry_sdk.transport
 import sqlalchemy as sa
 from flask import request
 
@@ -34,6 +33,7 @@ from tests.support.builders import PASSWORD, build_business, complaint, rows, st
 from tests.support.http import messages, post_form, signup
 from tests.support.mail import SmtpServer
 from tests.support.processes import BIN, free_port, stop_processes, wait_until_up
+from tests.support.sentry import MemoryTransport
 from worker import jobs, mail
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -350,18 +350,6 @@ def test_a_password_change_ends_every_other_session(app):
 
 
 # --- 4. Sentry receives no customer's words ------------------------------------------------------------
-
-
-class MemoryTransport(sentry_sdk.transport.Transport):
-    def __init__(self, options=None):
-        super().__init__(options)
-        self.envelopes = []
-
-    def capture_envelope(self, envelope):
-        self.envelopes.append(envelope)
-
-    def events(self) -> list[dict]:
-        return [item.payload.json for envelope in self.envelopes for item in envelope.items if item.type == "event"]
 
 
 def test_what_staff_and_customers_wrote_never_reaches_sentry(database_url, tmp_path):

@@ -6,29 +6,17 @@ import json
 import pytest
 import sentry_sdk
 from flask import request
-from sentry_sdk.transport import Transport
 
 from saas.web.context import tenant_route
 from tenants.models import Role
 from tests.support.apps import make_app
 from tests.support.http import csrf_token, signup
 from tests.support.processes import free_port
+from tests.support.sentry import MemoryTransport
 
 CUSTOMER_EMAIL = "maria.customer@example.org"
 COMMENT = "the courier threw my parcel over the fence"
 PASSWORD = "fence secret 123"
-
-
-class MemoryTransport(Transport):
-    def __init__(self, options=None):
-        super().__init__(options)
-        self.envelopes = []
-
-    def capture_envelope(self, envelope):
-        self.envelopes.append(envelope)
-
-    def events(self) -> list[dict]:
-        return [item.payload.json for envelope in self.envelopes for item in envelope.items if item.type == "event"]
 
 
 @pytest.fixture
