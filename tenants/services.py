@@ -20,7 +20,7 @@ from billing import plans
 from saas.core.errors import Refusal
 from saas.core.extensions import db
 from saas.core.i18n import supported
-from saas.core.outbox import queue_email
+from saas.core.outbox import queue_email, sent_since
 from saas.core.scoping import unscoped
 from saas.core.sql import owned
 from saas.core.timeutil import utcnow
@@ -29,6 +29,8 @@ from tenants import sessions, tokens
 from tenants.models import ROLE_RANK, Invitation, Membership, Role, Tenant, User
 
 INVITATION_LIFETIME = timedelta(days=7)
+# Far more than a business hires in an hour; far fewer than a sign-up turned into a mailing service.
+INVITATIONS_PER_HOUR = 20
 MIN_PASSWORD_LENGTH = 10
 _COMMON_PASSWORDS = {
     "password", "password1", "password12", "password123", "passw0rd", "qwerty", "qwertyuiop",
@@ -298,6 +300,9 @@ def invite(actor: Membership, email: str, role: Role) -> Invitation:
         raise Refusal(_l("Only an owner can invite another owner."), field="role")
     email = normalise_email(email)
     tenant = actor.tenant
+    if sent_since(tenant.id, ("invitation",), utcnow() - timedelta(hours=1)) >= INVITATIONS_PER_HOUR:
+        raise Refusal(_l("You have sent %(count)s invitations in the last hour. Please wait a while before "
+                         "inviting more people.", count=INVITATIONS_PER_HOUR), field="email")
     existing_user = find_user_by_email(email)
     if existing_user and any(m.user_id == existing_user.id for m in team_members(tenant)):
         raise Refusal(_l("This person is already in your team."), field="email")
@@ -362,6 +367,18 @@ def accept_invitation(token: str, user: User | None, name: str = "", password: s
         db.session.add(membership)
         db.session.flush()
         return membership
+
+
+def require_verified_owner(tenant: Tenant) -> None:
+    """A business writes to its customers only once an owner has proved their mailbox: a sign-up with
+    someone else's address cannot turn the app into its mail server."""
+    verified = db.session.scalar(
+        select(Membership.id).join(Membership.user)
+        .where(Membership.tenant_id == tenant.id, Membership.role == Role.OWNER, User.verified_at.is_not(None))
+        .limit(1)
+    )
+    if verified is None:
+        raise Refusal(_l("An owner of this business must verify their email address before it writes to customers."))
 
 
 def _owner_count(tenant_id: int) -> int:

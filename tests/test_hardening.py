@@ -24,10 +24,11 @@ from saas.core.extensions import db
 from saas.core.outbox import Message, MessageStatus
 from saas.core.scoping import tenant_scope, unscoped
 from saas.core.timeutil import utcnow
+from saas.feedback import customers
 from saas.feedback.models import Category, Improvement
 from saas.web.extensions import csrf
 from tenants import services
-from tenants.models import Membership, Role, Tenant
+from tenants.models import Invitation, Membership, Role, Tenant, User
 from tests.support.apps import make_app
 from tests.support.builders import PASSWORD, build_business, complaint, rows, staff_client
 from tests.support.http import messages, post_form, signup
@@ -387,3 +388,52 @@ def test_a_business_name_loses_the_characters_of_addresses_and_headers(app, clie
     with app.app_context(), unscoped():
         [name] = db.session.scalars(sa.select(Tenant.name)).all()
     assert name == "Bänk security bank.com Bcc: x"
+
+
+def _unverify(app, email: str) -> None:
+    with app.app_context(), unscoped():
+        db.session.execute(sa.update(User).where(User.email == email).values(verified_at=None))
+        db.session.commit()
+
+
+def test_a_business_whose_owner_never_verified_writes_to_no_customer(app):
+    business = build_business(app)
+    task_id = complaint(app, business, email="klient@example.com")
+    location = _delivery_improvement(app, business)
+    _unverify(app, "owner@zerno.example")
+    dina = staff_client(app)
+    refused = post_form(dina, f"/tasks/{task_id}/reply", {"text": "Sorry!"}, page=f"/tasks/{task_id}")
+    assert "власник має підтвердити" in dina.get(refused.headers["Location"]).get_data(as_text=True)  # staff read uk
+    owner = staff_client(app, "owner@zerno.example")
+    refused = post_form(owner, location + "/send", page=location)
+    assert "власник має підтвердити" in owner.get(refused.headers["Location"]).get_data(as_text=True)
+    assert rows(app, Message, kind="customer_reply") == [] and rows(app, Message, kind="improvement") == []
+    assert [i.send_requested_at for i in rows(app, Improvement)] == [None]
+
+
+def test_invite_revoke_invite_cannot_mail_the_world(app):
+    build_business(app)
+    owner = staff_client(app, "owner@zerno.example")
+    for n in range(services.INVITATIONS_PER_HOUR + 1):
+        answer = post_form(owner, "/team/invite", {"email": f"stranger{n}@example.com", "role": "staff"}, page="/team")
+        for invitation in rows(app, Invitation):
+            post_form(owner, f"/team/invitations/{invitation.id}/revoke", page="/team")
+    assert answer.status_code == 422 and "За останню годину ви надіслали 20 запрошень" in answer.get_data(as_text=True)
+    assert len(rows(app, Message, kind="invitation")) == services.INVITATIONS_PER_HOUR
+
+
+def test_personal_emails_to_customers_stop_at_the_daily_ceiling(app):
+    business = build_business(app)
+    task_id = complaint(app, business, email="klient@example.com")
+    with app.app_context():
+        db.session.execute(sa.insert(Message), [
+            {"tenant_id": business["tenant"], "kind": "customer_reply", "recipient": f"c{n}@example.com", "locale": "en",
+             "subject": "s", "body_text": "t", "body_html": "h", "headers": {}, "status": MessageStatus.SENT,
+             "attempts": 1, "next_attempt_at": utcnow(), "created_at": utcnow()}
+            for n in range(customers.PERSONAL_EMAILS_PER_DAY)
+        ])
+        db.session.commit()
+    dina = staff_client(app)
+    refused = post_form(dina, f"/tasks/{task_id}/reply", {"text": "Sorry!"}, page=f"/tasks/{task_id}")
+    assert "це наша денна межа" in dina.get(refused.headers["Location"]).get_data(as_text=True)
+    assert len(rows(app, Message, kind="customer_reply")) == customers.PERSONAL_EMAILS_PER_DAY

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, and_, or_, select, update
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, and_, func, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.core.enums import LabelledEnum, enum_column
@@ -135,6 +135,15 @@ def claim_due_messages(now: datetime | None = None, limit: int = 500) -> list[in
             .values(next_attempt_at=now + current_app.config["OUTBOX_RETRY_AFTER"])
         )
     return ids
+
+
+def sent_since(tenant_id: int, kinds: tuple[str, ...], since: datetime) -> int:
+    """How many emails of these kinds the tenant has had written since then (the outbox forgets none)."""
+    return db.session.scalar(
+        select(func.count(Message.id)).where(
+            Message.tenant_id == tenant_id, Message.kind.in_(kinds), Message.created_at >= since
+        )
+    )
 
 
 def _visible_to(tenant_id: int, user_email: str):

@@ -6,12 +6,14 @@ business; in their survey language; in the business's name, answers going to its
 mailbox; every one with a one-click unsubscribe link and List-Unsubscribe headers."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from saas.core.errors import Refusal
 from saas.core.extensions import db
-from saas.core.outbox import Message, queue_email
+from saas.core.outbox import Message, queue_email, sent_since
 from saas.core.scoping import tenant_scope, unscoped
 from saas.core.sql import insert
 from saas.core.timeutil import utcnow
@@ -20,6 +22,7 @@ from saas.feedback.models import Response, Task, Unsubscribe
 from saas.feedback.tasks import notify_assignee, record_event, reopen
 from tenants import tokens
 from tenants.models import Membership, Role, Tenant
+from tenants.services import require_verified_owner
 
 MAX_REPLY = 5000
 ANSWER_MAX_AGE = 90 * 24 * 3600
@@ -85,8 +88,19 @@ def _send_to_customer(task: Task, kind: str, template: str, **context) -> Messag
     reason = why_not_contactable(response)
     if reason:
         raise Refusal(reason)
+    tenant = response.touchpoint.tenant
+    require_verified_owner(tenant)
+    if sent_since(tenant.id, PERSONAL_KINDS, utcnow() - timedelta(days=1)) >= PERSONAL_EMAILS_PER_DAY:
+        raise Refusal(_l("Your business has written %(count)s personal emails to customers today, the most "
+                         "we send in a day. The rest can go tomorrow.", count=PERSONAL_EMAILS_PER_DAY))
     return customer_email(response.touchpoint.tenant, response.contact_email, response.locale, kind, template,
                           response=response, **context)
+
+
+# Replies and resolutions, written one by one by staff: generous for a busy shop's day, and a ceiling for
+# an account that tries to use the app to mail strangers.
+PERSONAL_KINDS = ("customer_reply", "resolution")
+PERSONAL_EMAILS_PER_DAY = 500
 
 
 def customer_email(tenant: Tenant, email: str, locale: str, kind: str, template: str, **context) -> Message:

@@ -23,6 +23,7 @@ from saas.feedback.models import (
     Unsubscribe,
 )
 from tenants.models import Tenant
+from tenants.services import require_verified_owner
 
 BATCH = 200
 
@@ -91,6 +92,7 @@ def reach(improvement: Improvement) -> int:
 
 def request_sending(improvement: Improvement) -> None:
     """Recorded before the fan-out is enqueued: if the queue is down, the sweep starts it later."""
+    require_verified_owner(db.session.get(Tenant, improvement.tenant_id))
     improvement.send_requested_at = utcnow()
 
 

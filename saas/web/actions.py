@@ -27,13 +27,16 @@ def submit(form, change, done, again):
     return again()
 
 
-def apply_change(change, success_message, back_to: str, **url_values):
-    """A button: make change() and say it is done, or flash why not; then go back to `back_to`."""
+def apply_change(change, success_message, back_to: str, then=None, **url_values):
+    """A button: make change() and say it is done, or flash why not; then go back to `back_to`.
+    `then()` runs once the change is committed (e.g. enqueue the work it asked for)."""
     try:
         _committed(change)
     except Refusal as refusal:
         flash(str(refusal.message), "error")
         return redirect(url_for(back_to, **url_values))
+    if then is not None:
+        then()
     return redirect_to(back_to, success_message, **url_values)
 
 

@@ -17,7 +17,7 @@ from saas.core.urls import absolute_url
 from saas.feedback import improvements as service
 from saas.feedback import touchpoints
 from saas.feedback.categories import categories as tenant_categories
-from saas.web.actions import redirect_to, status_of, submit
+from saas.web.actions import apply_change, redirect_to, status_of, submit
 from saas.web.context import current_tenant, tenant_route
 from saas.web.forms import ActionForm, options
 from tenants.models import Role, Tenant
@@ -84,11 +84,10 @@ def show(improvement_id):
 @tenant_route(Role.ADMIN)
 def send(improvement_id):
     improvement = service.get_improvement(current_tenant(), improvement_id)
-    service.request_sending(improvement)
-    db.session.commit()
-    enqueue(send_improvement, improvement.tenant_id, improvement.id)
-    return redirect_to(
-        "improvements.show", _("Sending: each customer gets it once, in batches."), improvement_id=improvement.id
+    return apply_change(
+        lambda: service.request_sending(improvement), _("Sending: each customer gets it once, in batches."),
+        "improvements.show", then=lambda: enqueue(send_improvement, improvement.tenant_id, improvement.id),
+        improvement_id=improvement.id,
     )
 
 
