@@ -17,6 +17,7 @@ import sentry_sdk
 import sqlalchemy as sa
 from flask import request
 
+from billing.usage import Usage
 from saas.app import create_app
 from saas.core.config import InsecureConfiguration
 from saas.core.errors import Refusal
@@ -24,13 +25,13 @@ from saas.core.extensions import db
 from saas.core.outbox import Message, MessageStatus
 from saas.core.scoping import tenant_scope, unscoped
 from saas.core.timeutil import utcnow
-from saas.feedback import customers
-from saas.feedback.models import Category, Improvement
+from saas.feedback import customers, surveys
+from saas.feedback.models import Category, Improvement, Response, ResponseState, Task
 from saas.web.extensions import csrf
 from tenants import services
 from tenants.models import Invitation, Membership, Role, Tenant, User
 from tests.support.apps import make_app
-from tests.support.builders import PASSWORD, build_business, complaint, rows, staff_client
+from tests.support.builders import PASSWORD, answer, build_business, complaint, rows, staff_client
 from tests.support.http import messages, post_form, signup
 from tests.support.mail import SmtpServer
 from tests.support.processes import BIN, free_port, stop_processes, wait_until_up
@@ -437,3 +438,44 @@ def test_personal_emails_to_customers_stop_at_the_daily_ceiling(app):
     refused = post_form(dina, f"/tasks/{task_id}/reply", {"text": "Sorry!"}, page=f"/tasks/{task_id}")
     assert "це наша денна межа" in dina.get(refused.headers["Location"]).get_data(as_text=True)
     assert len(rows(app, Message, kind="customer_reply")) == customers.PERSONAL_EMAILS_PER_DAY
+
+
+# --- 8. a flood from one source ------------------------------------------------------------------------
+
+
+def _answer_from(app, token: str, address: str, comment: str):
+    visitor = app.test_client()
+    visitor.environ_base["REMOTE_ADDR"] = address
+    response, _ = answer(visitor, token, score="1", comment=comment)
+    return response
+
+
+def test_a_flood_from_one_address_is_held_not_counted_and_released_by_the_owner(database_url, tmp_path):
+    app = make_app(database_url, tmp_path, RATELIMIT_ENABLED=False)
+    business = build_business(app, plan="free")
+    limit = surveys.ANSWERS_PER_SOURCE_PER_DAY
+    for n in range(limit + 5):
+        assert _answer_from(app, business["touchpoint"], "203.0.113.7", f"junk {n}").status_code == 302
+    real = _answer_from(app, business["touchpoint"], "198.51.100.4", "Food poisoning after your soup")
+    assert real.status_code == 302  # every one of them was thanked
+    states = {r.comment: r.state for r in rows(app, Response)}
+    assert [states[f"junk {n}"] for n in range(limit + 5)] == [ResponseState.CATEGORISED] * limit + [ResponseState.HELD] * 5
+    assert states["Food poisoning after your soup"] == ResponseState.CATEGORISED  # another customer is not held
+    [usage] = rows(app, Usage)
+    assert usage.responses == limit + 1  # held answers do not eat the month's quota
+    assert len(rows(app, Task)) == limit + 1  # nor become tasks
+
+    owner = staff_client(app, "owner@zerno.example")
+    page = owner.get("/responses/").get_data(as_text=True)
+    assert page.count("Затримано як можливий спам") == 5 and "junk 14" in page  # shown, in the owner's language
+    held = [r for r in rows(app, Response) if r.state == ResponseState.HELD][0]
+    assert staff_client(app).post(f"/responses/{held.id}/release").status_code in (400, 403)  # staff may not
+    released = post_form(owner, f"/responses/{held.id}/release", page="/responses/")
+    assert released.status_code == 302
+    post_form(owner, f"/responses/{held.id}/release", page="/responses/")  # a second click changes nothing
+    assert {r.id: r.state for r in rows(app, Response)}[held.id] == ResponseState.CATEGORISED
+    assert rows(app, Usage)[0].responses == limit + 2
+    assert len(rows(app, Task)) == limit + 2
+    with app.app_context(), unscoped():
+        sources = set(db.session.scalars(sa.select(Response.source)))
+    assert "203.0.113.7" not in sources and len(sources) == 2  # a keyed hash, never the address

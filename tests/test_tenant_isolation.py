@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from saas.core.extensions import db
-from saas.feedback.models import Category, Improvement, Task, Touchpoint
+from saas.feedback.models import Category, Improvement, Response, Task, Touchpoint
 from saas.core.outbox import Message
 from saas.core.timeutil import utcnow
 from tenants.models import Invitation, Membership, Role, Tenant, User
@@ -277,6 +277,7 @@ def build_tenant(app, spec) -> dict:
             "task_id": ids(Task.id, Task.tenant_id == tenant_id),
             "category_id": ids(Category.id, Category.tenant_id == tenant_id)[:3],
             "improvement_id": ids(Improvement.id, Improvement.tenant_id == tenant_id),
+            "response_id": ids(Response.id, Response.tenant_id == tenant_id),
         }
     counts = {name: len(values) for name, values in built.items() if name != "client"}
     assert counts["membership_id"] == 2 and counts["invitation_id"] == 2 and counts["task_id"] == 1, counts
@@ -298,7 +299,7 @@ def database_snapshot(app) -> dict:
 # build_tenant() keeps the tenant's ids of that kind; a new route with a new argument
 # fails the walker until it is taught here where the other tenant's values come from.
 ID_ARGUMENTS = {"membership_id", "invitation_id", "tenant_id", "message_id", "touchpoint_id", "task_id", "category_id",
-                "improvement_id"}
+                "improvement_id", "response_id"}
 # Public links carry a secret rather than an id; the walker tries values that are not
 # anyone's secret (whoever holds a real one is meant to get in, whatever their tenant).
 TOKEN_ARGUMENTS = {

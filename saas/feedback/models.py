@@ -20,6 +20,7 @@ from tenants.models import Membership, Tenant
 class ResponseState(str, enum.Enum):
     RECEIVED = "received"
     LOCKED = "locked"  # over the plan's monthly quota: kept, processed once unlocked
+    HELD = "held"  # suspected spam (too many from one source): kept, not counted, processed once released
     CATEGORISED = "categorised"
     DONE = "done"
 
@@ -71,6 +72,7 @@ class Response(TenantScoped, db.Model):
         # The form's one-time key: a double click, a refresh or the back button store one response.
         UniqueConstraint("touchpoint_id", "submission_key", name="uq_response_touchpoint_submission"),
         Index("ix_response_tenant_created", "tenant_id", "created_at"),
+        Index("ix_response_touchpoint_source_created", "touchpoint_id", "source", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,6 +89,9 @@ class Response(TenantScoped, db.Model):
         enum_column(ResponseState, "response_state"), default=ResponseState.RECEIVED, index=True
     )
     submission_key: Mapped[str] = mapped_column(String(64))
+    # Where it came from, as a keyed hash of the client's address (never the address itself): how many
+    # answers one source gives a touchpoint in a day is what tells a customer from a flood.
+    source: Mapped[str | None] = mapped_column(String(32))
     # Set by the pipeline (saas.feedback.pipeline); staff may override them later.
     sentiment: Mapped[str | None] = mapped_column(String(10))
     needs_reply: Mapped[bool | None] = mapped_column(Boolean)
@@ -108,6 +113,10 @@ class Response(TenantScoped, db.Model):
     @property
     def is_locked(self) -> bool:
         return self.state == ResponseState.LOCKED
+
+    @property
+    def is_held(self) -> bool:
+        return self.state == ResponseState.HELD
 
     @property
     def sentiment_label(self):

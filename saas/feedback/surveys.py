@@ -3,24 +3,29 @@
 record_response() is the one way a response gets stored: the response and this month's
 usage count change in one transaction (the caller commits); over the plan's quota the
 response is stored locked, never dropped; the same submission key twice (double click,
-refresh, back button) stores one response."""
+refresh, back button) stores one response; more answers from one source in a day than a
+customer could give are stored held (suspected spam: not counted, not processed) until the
+business releases them."""
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 
 from billing import plans, usage
 from saas.core.extensions import db
 from saas.core.i18n import LOCALES
 from saas.core.scoping import tenant_scope, unscoped
-from saas.core.sql import execute_built, insert_for
+from saas.core.sql import execute_built, insert_for, owned
 from saas.core.timeutil import as_utc, utcnow
 from saas.feedback.metrics import metric
 from saas.feedback.models import Channel, Response, ResponseState, Touchpoint
@@ -31,6 +36,10 @@ MAX_HIDDEN_VALUE = 100
 EDIT_WINDOW = timedelta(hours=1)
 SUBMISSION_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 CHANNELS = {"qr": Channel.QR, "email": Channel.EMAIL, "link": Channel.LINK}
+# Answers one source (a client address) gives one touchpoint in a day before the next are held. A family
+# or a shop's Wi-Fi shares an address; a script filling a month's quota does too. Held answers are kept
+# and shown to the business, which releases the real ones.
+ANSWERS_PER_SOURCE_PER_DAY = 10
 
 
 class InvalidSubmission(ValueError):
@@ -52,6 +61,7 @@ class Answer:
     locale: str = "en"
     channel: Channel = Channel.LINK
     hidden: dict = field(default_factory=dict)
+    source_address: str | None = None  # the client's address, kept only as a keyed hash
 
 
 def new_submission_key() -> str:
@@ -139,18 +149,57 @@ def record_response(touchpoint: Touchpoint, answer: Answer) -> tuple[int, bool]:
         raise InvalidSubmission(_l("Choose a score from %(low)s to %(high)s.", low=scale.low, high=scale.high), field="score")
     answer.comment = clean_text(answer.comment)
     _check(answer)
+    source = source_of(touchpoint, answer.source_address)
     with tenant_scope(touchpoint.tenant_id):
-        response_id = _insert_unless_known(touchpoint, answer, scale.key)
+        held = _is_flood(touchpoint, source)
+        state = ResponseState.HELD if held else ResponseState.RECEIVED
+        response_id = _insert_unless_known(touchpoint, answer, scale.key, source, state)
         if response_id is None:
             existing = find_submission(touchpoint, answer.submission_key)
             _amend(existing, answer)
             return existing.id, existing.state == ResponseState.RECEIVED
-        if plans.is_over_response_quota(touchpoint.tenant, usage.count_response(touchpoint.tenant_id)):
-            db.session.execute(
-                update(Response).where(Response.id == response_id).values(state=ResponseState.LOCKED)
-            )
-            return response_id, False
-        return response_id, True
+        return response_id, not held and count_against_quota(touchpoint.tenant, response_id)
+
+
+def count_against_quota(tenant, response_id: int) -> bool:
+    """Count the response in this month's usage; over the plan's quota it is locked. Whether it now
+    waits for processing."""
+    if plans.is_over_response_quota(tenant, usage.count_response(tenant.id)):
+        db.session.execute(update(Response).where(Response.id == response_id).values(state=ResponseState.LOCKED))
+        return False
+    return True
+
+
+def release(tenant, response_id: int) -> bool:
+    """The business says a held answer is real: it counts, and is processed (or locked, over quota).
+    Whether it now waits for processing."""
+    response = owned(Response, tenant.id, response_id)
+    if response.state != ResponseState.HELD:
+        return False  # released already (a second click)
+    response.state = ResponseState.RECEIVED
+    db.session.flush()
+    return count_against_quota(tenant, response.id)
+
+
+def source_of(touchpoint: Touchpoint, address: str | None) -> str | None:
+    """A keyed hash of the client's address, per touchpoint: it tells answers from one source apart
+    without keeping the address, and means nothing anywhere else."""
+    if not address:
+        return None
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"{touchpoint.id}:{address}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _is_flood(touchpoint: Touchpoint, source: str | None) -> bool:
+    if source is None:
+        return False
+    today = db.session.scalar(
+        select(func.count(Response.id)).where(
+            Response.touchpoint_id == touchpoint.id, Response.source == source,
+            Response.created_at > utcnow() - timedelta(days=1),
+        )
+    )
+    return today >= ANSWERS_PER_SOURCE_PER_DAY
 
 
 def find_submission(touchpoint: Touchpoint, submission_key: str) -> Response | None:
@@ -159,7 +208,8 @@ def find_submission(touchpoint: Touchpoint, submission_key: str) -> Response | N
     )
 
 
-def _insert_unless_known(touchpoint: Touchpoint, answer: Answer, metric_key: str) -> int | None:
+def _insert_unless_known(touchpoint: Touchpoint, answer: Answer, metric_key: str, source: str | None,
+                         state: ResponseState) -> int | None:
     now = utcnow()
     params = {
         "tenant_id": touchpoint.tenant_id,
@@ -172,8 +222,9 @@ def _insert_unless_known(touchpoint: Touchpoint, answer: Answer, metric_key: str
         "locale": answer.locale,
         "channel": answer.channel,
         "hidden": answer.hidden,
-        "state": ResponseState.RECEIVED,
+        "state": state,
         "submission_key": answer.submission_key,
+        "source": source,
         "created_at": now,
         "updated_at": now,
     }

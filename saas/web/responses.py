@@ -1,13 +1,17 @@
-"""The responses list: newest first, filtered by touchpoint, score band and period; with its filter form."""
+"""The responses list: newest first, filtered by touchpoint, score band and period; with its filter form; and
+releasing an answer held as suspected spam."""
 from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 
 from billing import plans
-from saas.feedback import responses
+from saas.feedback import responses, surveys
+from saas.web.actions import apply_change
 from saas.web.context import current_tenant, tenant_route
-from saas.web.forms import ListFilterForm, period_choices
+from saas.web.forms import ActionForm, ListFilterForm, period_choices
 from tenants.models import Role
+from worker.jobs import process_response
+from worker.queue import enqueue
 
 bp = Blueprint("responses", __name__, url_prefix="/responses")
 
@@ -31,5 +35,15 @@ def index():
     query_args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "responses/index.html", form=form, pagination=pagination, query_args=query_args,
-        plan=plans.plan_for(tenant),
+        plan=plans.plan_for(tenant), action_form=ActionForm(),
+    )
+
+
+@bp.route("/<int:response_id>/release", methods=["POST"])
+@tenant_route(Role.ADMIN)
+def release(response_id):
+    """A held answer is real: count it and process it."""
+    return apply_change(
+        lambda: surveys.release(current_tenant(), response_id), _l("Released: it is counted and read now."),
+        "responses.index", then=lambda: enqueue(process_response, response_id),
     )

@@ -113,6 +113,7 @@ def _one_click(touchpoint):
     answer = Answer(
         score=score, submission_key=key, locale=g.survey_locale,
         channel=surveys.channel_from(request.args.get("c")), hidden=surveys.hidden_values(touchpoint, request.args),
+        source_address=request.remote_addr,
     )
     _store(touchpoint, answer)
     redirect_to = redirect(url_for("survey.answer", token=touchpoint.token, key=key, lang=g.survey_locale))
@@ -157,7 +158,7 @@ def submit(token):
                 consent=form.consent.data,
                 locale=g.survey_locale,
                 channel=surveys.channel_from(request.args.get("c")),
-                hidden=surveys.hidden_values(touchpoint, request.args),
+                hidden=surveys.hidden_values(touchpoint, request.args), source_address=request.remote_addr,
             )
             _store(touchpoint, answer)
         except InvalidSubmission as error:
