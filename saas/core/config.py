@@ -88,6 +88,14 @@ def from_env(environ=None) -> dict:
         "MAX_CONTENT_LENGTH": 64 * 1024,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "saas" / "translations"),
+        **_rate_limits(env, redis_url),
+        "OUTBOX_RETRY_AFTER": timedelta(minutes=int(env.get("OUTBOX_RETRY_MINUTES", "5"))),
+        "MAIL_MAX_ATTEMPTS": int(env.get("MAIL_MAX_ATTEMPTS", "8")),
+    }
+
+
+def _rate_limits(env, redis_url: str | None) -> dict:
+    return {
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         # The limits fail open: while Redis is down a request is answered (and a customer's answer stored)
         # without being counted, rather than refused with a 500; the error is logged and /healthz says so.
@@ -100,6 +108,4 @@ def from_env(environ=None) -> dict:
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute;100 per hour"),
         "RESET_RATE_LIMIT": env.get("RESET_RATE_LIMIT", "5 per minute;20 per hour"),
         "SURVEY_RATE_LIMIT": env.get("SURVEY_RATE_LIMIT", "20 per minute;200 per day"),
-        "OUTBOX_RETRY_AFTER": timedelta(minutes=int(env.get("OUTBOX_RETRY_MINUTES", "5"))),
-        "MAIL_MAX_ATTEMPTS": int(env.get("MAIL_MAX_ATTEMPTS", "8")),
     }
