@@ -58,14 +58,20 @@ def test_resolve_and_tell_then_the_customer_says_no(app):
     assert "Сменили курьерскую службу" in message.body_text and "Курьер бросил посылку" in message.body_text
     no = path_of(link_in(message.body_text, "/no"))
     customer = app.test_client()
-    page = customer.get(no)
+    question = customer.get(no)  # what a mail scanner does too: it only asks
+    assert question.status_code == 200 and "Сменили курьерскую службу" in question.get_data(as_text=True)
+    assert customer.get(path_of(link_in(message.body_text, "/yes"))).status_code == 200  # a scanner opens both
+    assert (rows(app, Task)[0].status, rows(app, Task)[0].customer_solved) == (TaskStatus.RESOLVED, None)
+    page = customer.post(no)  # the customer presses "No"
     assert page.status_code == 200 and '<html lang="ru">' in page.get_data(as_text=True)
     [task] = rows(app, Task)
     assert task.status == TaskStatus.OPEN and task.customer_solved is False
     assert [m.recipient for m in rows(app, Message, kind="assignment")] == ["dina@zerno.example"] * 2
-    customer.get(path_of(link_in(message.body_text, "/yes")))
+    assert "Клієнт каже, що проблему не вирішено" in dina.get(f"/tasks/{task_id}").get_data(as_text=True)
+    customer.post(path_of(link_in(message.body_text, "/yes")))
     assert rows(app, Task)[0].customer_solved is True
     assert app.test_client().get("/f/forged-token/yes").status_code == 404
+    assert app.test_client().post("/f/forged-token/yes").status_code == 404
 
 
 def test_unsubscribe_is_honoured_forever(app):

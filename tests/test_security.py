@@ -11,7 +11,7 @@ from tests.support.http import post_form, signup
 
 # POST endpoints that take no CSRF token, on purpose (each says why in its module):
 # the public survey is opened from an email or a QR code, with no session of ours.
-CSRF_EXEMPT = {"survey.submit", "customers.unsubscribe"}  # public by design: see each view
+CSRF_EXEMPT = {"survey.submit", "customers.unsubscribe", "customers.answer"}  # public by design: see each view
 CSRF_EXPLANATION = "This form has expired or was not sent from our site."
 HEADERS = {
     "X-Frame-Options": "DENY",
@@ -30,9 +30,17 @@ def _assert_security_headers(response, what):
 
 
 def _path(rule) -> str:
-    """A concrete path for a rule: dummy ints for <int:...> arguments, a dummy word otherwise."""
-    values = {name: 1 if re.search(rf"<int:{name}>", rule.rule) else "x" * 20 for name in rule.arguments}
+    """A concrete path for a rule: dummy ints for <int:...> arguments, the first of an <any(...)>'s words,
+    a dummy word otherwise."""
+    values = {name: _dummy(rule, name) for name in rule.arguments}
     return rule.build(values, append_unknown=False)[1]
+
+
+def _dummy(rule, name: str):
+    if re.search(rf"<int:{name}>", rule.rule):
+        return 1
+    words = getattr(rule._converters[name], "items", None)  # <any(yes, no):verdict>
+    return sorted(words)[0] if words else "x" * 20
 
 
 def test_security_headers_on_every_page(app, client):

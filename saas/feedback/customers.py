@@ -149,14 +149,29 @@ def tell_resolution(task: Task, actor: Membership) -> Message:
     return message
 
 
-def record_verdict(token: str, solved: bool) -> tuple[Tenant, str]:
-    """The customer's one click. "No" reopens the task and tells the assignee. Returns the
-    business and the customer's language, for the thank-you page."""
+def verdict_task(token: str) -> Task:
+    """The task a "Did this solve it?" link is about."""
     task_id = tokens.unsign("solved", token, ANSWER_MAX_AGE)
     with unscoped():
         task = db.session.get(Task, task_id) if isinstance(task_id, int) else None
     if task is None:
         raise tokens.InvalidToken("no such task")
+    return task
+
+
+def verdict_question(token: str) -> tuple[Tenant, str, str | None]:
+    """What the link's page shows before the customer presses a button (it writes nothing): the business,
+    the customer's language and what was done."""
+    task = verdict_task(token)
+    with tenant_scope(task.tenant_id):
+        return task.response.touchpoint.tenant, task.response.locale, task.resolution_note
+
+
+def record_verdict(token: str, solved: bool) -> tuple[Tenant, str]:
+    """The customer's answer, given by pressing a button (a POST: mail scanners only open links). "No"
+    reopens the task and tells the assignee. Returns the business and the customer's language, for the
+    thank-you page."""
+    task = verdict_task(token)
     with tenant_scope(task.tenant_id):
         if task.customer_solved is not solved:
             task.customer_solved = solved

@@ -202,6 +202,9 @@ class TaskEvent(TenantScoped, db.Model):
 
     @property
     def label(self):
+        if self.kind == "customer_said":
+            solved = (self.detail or {}).get("solved")
+            return _l("the customer says it is solved") if solved else _l("the customer says it is not solved")
         return EVENT_LABELS.get(self.kind, self.kind)
 
 
@@ -209,7 +212,7 @@ EVENT_LABELS = {
     "created": _l("created"), "assigned": _l("assigned"), "started": _l("started"), "note": _l("note"),
     "categories": _l("categories corrected"), "needs": _l("needs corrected"), "replied": _l("replied to the customer"),
     "resolved": _l("resolved"), "dismissed": _l("dismissed"), "told_customer": _l("told the customer"),
-    "customer_said": _l("the customer answered"), "reopened": _l("reopened"), "reminded": _l("reminder sent"),
+"reopened": _l("reopened"), "reminded": _l("reminder sent"),
     "escalated": _l("escalated"),
 }
 

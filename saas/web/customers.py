@@ -24,9 +24,14 @@ def unsubscribe(token):
     return render_template("customers/unsubscribe.html", tenant=tenant, email=email, done=done)
 
 
-@bp.route("/f/<token>/<any(yes, no):verdict>")
+@bp.route("/f/<token>/<any(yes, no):verdict>", methods=["GET", "POST"])
+@csrf.exempt  # the customer has no session of ours; the signed token is the key
 def answer(token, verdict):
+    """GET (the link in the email, which scanners open too) asks "Did this solve it?" with two buttons;
+    only pressing one (a POST) records the answer."""
     try:
+        if request.method == "GET":
+            return _ask(*customers.verdict_question(token), token=token, verdict=verdict)
         tenant, locale = customers.record_verdict(token, solved=verdict == "yes")
     except InvalidToken:
         db.session.rollback()
@@ -34,3 +39,8 @@ def answer(token, verdict):
     db.session.commit()
     g.survey_locale = locale
     return render_template("customers/answer.html", tenant=tenant, solved=verdict == "yes")
+
+
+def _ask(tenant, locale: str, note: str | None, token: str, verdict: str):
+    g.survey_locale = locale
+    return render_template("customers/ask.html", tenant=tenant, note=note, token=token, chosen=verdict)
