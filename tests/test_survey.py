@@ -106,14 +106,19 @@ def test_one_click_score_is_stored_at_once_and_comment_completes_it(app, touchpo
     assert (stored.score, stored.comment) == (5, "Cold coffee")
 
 
-def test_promoters_see_the_review_link_others_never(app, owner, touchpoint):
+def test_every_respondent_is_offered_the_review_link_whatever_their_score(app, owner, touchpoint):
+    """No review gating: a detractor gets the same offer as a promoter; someone who did not answer gets none."""
     post_form(owner, "/settings/survey", {"metric": "nps", "question": "", "locale": "en", "brand_color": "#123456", "sla_hours": "24",
                                           "review_url": "https://reviews.example/corner-shop"}, page="/settings/survey")
     promoter, key = answer(app.test_client(), touchpoint.token, score="10")
-    assert "https://reviews.example/corner-shop" in app.test_client().get(promoter.headers["Location"]).get_data(as_text=True)
-    detractor, _ = answer(app.test_client(), touchpoint.token, score="8")
-    assert "reviews.example" not in app.test_client().get(detractor.headers["Location"]).get_data(as_text=True)
+    promoter_page = app.test_client().get(promoter.headers["Location"]).get_data(as_text=True)
+    assert "https://reviews.example/corner-shop" in promoter_page
+    assert "Would you like to share your experience publicly?" in promoter_page
+    detractor, _ = answer(app.test_client(), touchpoint.token, score="0")
+    detractor_page = app.test_client().get(detractor.headers["Location"]).get_data(as_text=True)
+    assert "https://reviews.example/corner-shop" in detractor_page
     assert "reviews.example" not in app.test_client().get(f"/s/{touchpoint.token}/thanks").get_data(as_text=True)
+    assert "review gating" in owner.get("/settings/survey").get_data(as_text=True)
 
 
 def test_survey_language_query_then_browser_then_business(app, touchpoint):

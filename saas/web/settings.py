@@ -35,7 +35,9 @@ class SurveySettingsForm(FlaskForm):
     brand_color = StringField(_l("Brand colour"), validators=[DataRequired(), Length(max=7)])
     review_url = StringField(
         _l("Public review link (optional)"), validators=[Length(max=500)],
-        description=_l("Shown on the thank-you page to your happiest customers only."),
+        description=_l("Offered on the thank-you page to everyone who answers, whatever their score. Offering it "
+                       "only to happy customers (review gating) is against Google's and Trustpilot's rules, and "
+                       "our emails never ask for a review."),
     )
     reply_to = EmailField(
         _l("Customers' answers go to (optional)"), validators=[Optional(), Email(), Length(max=254)],

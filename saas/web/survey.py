@@ -179,13 +179,14 @@ def _store(touchpoint, answer: Answer) -> None:
 
 @bp.route("/<token>/thanks")
 def thanks(token):
+    """Every respondent, whatever their score, is offered the public review link (if the business has one):
+    offering it only to the happy ones is review gating, which review platforms forbid."""
     touchpoint = _touchpoint(token)
     review_url = None
     key = request.args.get("k", "")
     if key and touchpoint.tenant.review_url:
         with tenant_scope(touchpoint.tenant_id):
-            response = surveys.find_submission(touchpoint, key)
-            if response is not None and response.band == metrics.Band.PROMOTER:
+            if surveys.find_submission(touchpoint, key) is not None:
                 review_url = touchpoint.tenant.review_url
     return render_template("survey/thanks.html", tenant=touchpoint.tenant, review_url=review_url)
 
