@@ -101,3 +101,18 @@ def test_dismiss_needs_a_reason(app):
     [task] = rows(app, Task)
     assert task.status == TaskStatus.DISMISSED
     assert rows(app, TaskEvent)[-1].detail == {"reason": "spam"}
+
+
+def test_resolving_or_dismissing_asks_for_a_cause_instead_of_presetting_one(app):
+    business = build_business(app)
+    task_id = complaint(app, business)
+    dina = staff_client(app)
+    page = dina.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert page.count('<option value="">Виберіть…</option>') == 2  # the first choice of both is to choose
+    unresolved = post_form(dina, f"/tasks/{task_id}/resolve", {"note": "Called the courier", "root_cause": ""},
+                           page=f"/tasks/{task_id}")
+    undismissed = post_form(dina, f"/tasks/{task_id}/dismiss", {"reason": ""}, page=f"/tasks/{task_id}")
+    assert unresolved.status_code in (302, 422) and undismissed.status_code in (302, 422)
+    [task] = rows(app, Task)
+    assert task.status == TaskStatus.OPEN and task.resolution_note is None
+    assert [event.kind for event in rows(app, TaskEvent)] == ["created", "assigned"]

@@ -201,3 +201,17 @@ def test_logo_upload_shows_on_the_survey(app, client):
     assert f"/s/{token}/logo" in app.test_client().get(f"/s/{token}").get_data(as_text=True)
     post_form(client, "/settings/logo", {"remove": "y"}, page="/settings/survey", content_type="multipart/form-data")
     assert app.test_client().get(f"/s/{token}/logo").status_code == 404
+
+
+def test_editing_a_touchpoint_shows_and_keeps_its_kind(app, client):
+    signup(client)
+    verify(client, app, "owner@example.com")
+    add_touchpoint(client, name="Shop counter", kind="store")
+    touchpoint = touchpoint_named(app, "Shop counter")
+    page = client.get(f"/touchpoints/{touchpoint.id}").get_data(as_text=True)
+    assert re.search(r'<option selected value="store">|<option value="store" selected>', page), page
+    saved = post_form(client, f"/touchpoints/{touchpoint.id}",
+                      {"name": "Shop counter", "kind": "store", "default_assignee_id": "0", "hidden_fields": ""},
+                      page=f"/touchpoints/{touchpoint.id}")
+    assert saved.status_code == 302
+    assert touchpoint_named(app, "Shop counter").kind.value == "store"

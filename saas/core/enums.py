@@ -15,6 +15,10 @@ class LabelledEnum(str, enum.Enum):
         member.label = label
         return member
 
+    def __str__(self) -> str:
+        """The stored value (what a form compares its choices with), not Python's "Class.MEMBER"."""
+        return self.value
+
     @classmethod
     def choices(cls) -> list[tuple[str, object]]:
         return [(member.value, member.label) for member in cls]

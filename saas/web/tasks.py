@@ -67,9 +67,11 @@ def _forms(task, **submitted):
     )
     correction.category_ids.choices = options((c.id, c.name) for c in tenant_categories(tenant))
     resolve = submitted.get("resolve") or ResolveForm()
-    resolve.root_cause.choices = options((cause, tasks.root_cause_label(cause)) for cause in tasks.root_causes(tenant))
+    # No preset answer: a root cause or a reason nobody chose is never recorded silently.
+    resolve.root_cause.choices = options([("", _l("Choose…"))] + [(cause, tasks.root_cause_label(cause))
+                                                                   for cause in tasks.root_causes(tenant)])
     dismiss = submitted.get("dismiss") or DismissForm()
-    dismiss.reason.choices = options(tasks.DISMISS_REASONS.items())
+    dismiss.reason.choices = options([("", _l("Choose…")), *tasks.DISMISS_REASONS.items()])
     reply = submitted.get("reply") or ReplyForm()
     replies = customers.saved_replies(tenant, task.response.locale)
     chosen = request.args.get("saved", type=int)
