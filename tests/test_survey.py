@@ -70,6 +70,8 @@ def test_bad_input_is_explained_and_nothing_stored(app, touchpoint, fields, mess
 def test_unknown_token_and_missing_key(app, touchpoint):
     client = app.test_client()
     assert client.get("/s/no-such-token").status_code == 404
+    page = client.get("/s/no-such-token", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    assert "Не удалось найти этот опрос" in page and "/login" not in page and 'class="survey' in page
     assert client.post("/s/no-such-token", data={"score": "5"}).status_code == 404
     assert client.post(f"/s/{touchpoint.token}", data={"score": "5"}).status_code == 422
     assert all_responses(app) == []

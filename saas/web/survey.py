@@ -55,6 +55,13 @@ def _submit_limit() -> str:
     return current_app.config["SURVEY_RATE_LIMIT"]
 
 
+@bp.errorhandler(404)
+def survey_not_found(error):
+    """A customer who followed a wrong survey link meets a page of the survey's kind: no app header, no
+    log-in link, no business named."""
+    return render_template("survey/not_found.html"), 404
+
+
 def _touchpoint(token: str):
     touchpoint = surveys.touchpoint_for_token(token)
     if touchpoint is None:
