@@ -41,28 +41,29 @@ class LimitReached(Refusal):
     """One more would pass the plan's limit: refused with the plan named and a way out (upgrade)."""
 
 
-def _room_left(limit: int | None, in_use: int) -> bool:
-    return limit is UNLIMITED or in_use < limit
+# What a full limit says, and at which form field: formatted with the plan's name and the limit.
+_FULL = {
+    "seats": ("email", _l("Your %(plan)s plan includes %(seats)s seats and they are all taken. "
+                          "Upgrade your plan or remove a member to invite someone new.")),
+    "touchpoints": ("name", _l("Your %(plan)s plan includes %(count)s active touchpoints. "
+                               "Upgrade your plan, or deactivate a touchpoint first.")),
+}
 
 
 def require_seat(tenant, seats_in_use: int) -> None:
-    plan = plan_for(tenant)
-    if not _room_left(plan.seats, seats_in_use):
-        raise LimitReached(
-            _l("Your %(plan)s plan includes %(seats)s seats and they are all taken. "
-               "Upgrade your plan or remove a member to invite someone new.", plan=plan.name, seats=plan.seats),
-            field="email",
-        )
+    _require_room(tenant, "seats", seats_in_use)
 
 
 def require_touchpoint(tenant, active_touchpoints: int) -> None:
+    _require_room(tenant, "touchpoints", active_touchpoints)
+
+
+def _require_room(tenant, limit_name: str, in_use: int) -> None:
     plan = plan_for(tenant)
-    if not _room_left(plan.touchpoints, active_touchpoints):
-        raise LimitReached(
-            _l("Your %(plan)s plan includes %(count)s active touchpoints. "
-               "Upgrade your plan, or deactivate a touchpoint first.", plan=plan.name, count=plan.touchpoints),
-            field="name",
-        )
+    limit = getattr(plan, limit_name)
+    if limit is not UNLIMITED and in_use >= limit:
+        field, message = _FULL[limit_name]
+        raise LimitReached(message % {"plan": plan.name, "seats": limit, "count": limit}, field=field)
 
 
 def is_over_response_quota(tenant, responses_this_month: int) -> bool:
