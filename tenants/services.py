@@ -14,13 +14,14 @@ from datetime import timedelta
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from billing import plans
 from saas.core.errors import Refusal
 from saas.core.extensions import db
-from saas.core.i18n import supported
-from saas.core.outbox import queue_email, sent_since
+from saas.core.i18n import LOCALES, supported
+from saas.core.outbox import queue_email, sent_since, sent_to_since
 from saas.core.scoping import unscoped
 from saas.core.sql import owned
 from saas.core.timeutil import utcnow
@@ -104,24 +105,80 @@ def unique_slug(name: str) -> str:
     return f"{base}-{suffix}"
 
 
-def signup(business_name: str, owner_name: str, email: str, password: str, locale: str = "en") -> Membership:
-    """Create the tenant, its owner and the membership, and queue the verification email."""
+class AlreadyRegistered(Refusal):
+    """The address of a sign-up link has had an account since the link was sent (it was followed before)."""
+
+    def __init__(self, email: str):
+        super().__init__(_l("%(email)s has an account already. Log in instead.", email=email))
+        self.email = email
+
+
+def request_signup(business_name: str, owner_name: str, email: str, locale: str = "en") -> str:
+    """The first step of signing up, answered the same way and with the same work whoever owns the
+    address: one email, either with a link to finish signing up (a new address) or saying someone
+    tried (an address with an account). Nothing is created until that link is followed, so no one can
+    take an address they cannot read. Returns the address as normalised."""
     email = normalise_email(email)
-    if find_user_by_email(email):
-        raise Refusal(_l("An account with this email already exists. Log in instead."), field="email")
-    _require_strong(password, email)
     business_name = display_name(business_name)
     if not business_name:
         raise Refusal(_l("Enter your business name."), field="business_name")
-    locale = supported(locale)
+    if _account_emails_exhausted(email):
+        return email
+    user = find_user_by_email(email)
+    if user is None:
+        details = {"email": email, "business": business_name, "name": display_name(owner_name),
+                   "locale": supported(locale)}
+        queue_email(
+            "signup", email, "signup", locale=details["locale"], business_name=business_name,
+            link=absolute_url("auth.finish_signup", token=tokens.sign("signup", details)),
+            hours=tokens.VERIFY_EMAIL_MAX_AGE // 3600,
+        )
+    else:
+        queue_email(
+            "signup_exists", user.email, "signup_exists", locale=user.locale, user=user,
+            login_link=absolute_url("auth.login"), reset_link=absolute_url("auth.forgot_password"),
+        )
+    return email
+
+
+def signup_details(token: str) -> dict:
+    """What a sign-up link carries (email, business, name, locale), while its address has no account."""
+    details = tokens.unsign("signup", token, tokens.VERIFY_EMAIL_MAX_AGE)
+    if not isinstance(details, dict) or not all(isinstance(details.get(key), str)
+                                                for key in ("email", "business", "name", "locale")):
+        raise tokens.InvalidToken("malformed payload")
+    if find_user_by_email(details["email"]):
+        raise AlreadyRegistered(details["email"])
+    return details
+
+
+def signup(token: str, password: str) -> Membership:
+    """The last step of signing up: the tenant, its owner (verified: the link proved the address) and
+    the membership."""
+    details = signup_details(token)
+    _require_strong(password, details["email"])
+    locale = supported(details["locale"])
+    business_name = display_name(details["business"]) or details["email"]
     tenant = Tenant(name=business_name, slug=unique_slug(business_name), locale=locale, plan=plans.DEFAULT_PLAN)
-    user = User(email=email, name=display_name(owner_name), locale=locale)
+    user = User(email=details["email"], name=display_name(details["name"]), locale=locale, verified_at=utcnow())
     user.set_password(password)
     membership = Membership(tenant=tenant, user=user, role=Role.OWNER)
-    db.session.add_all([tenant, user, membership])
-    db.session.flush()
-    send_verification(user)
+    try:
+        with db.session.begin_nested():  # the same link followed twice at once: one account, one refusal
+            db.session.add_all([tenant, user, membership])
+    except IntegrityError as error:
+        raise AlreadyRegistered(details["email"]) from error
     return membership
+
+
+# How many sign-up and password emails one address receives in an hour, whoever asks: a real person
+# needs two or three; more would turn the forms into a way to flood someone's mailbox.
+ACCOUNT_EMAILS_PER_ADDRESS_PER_HOUR = 5
+ACCOUNT_EMAIL_KINDS = ("signup", "signup_exists", "password_reset", "no_account")
+
+
+def _account_emails_exhausted(email: str) -> bool:
+    return sent_to_since(email, ACCOUNT_EMAIL_KINDS, utcnow() - timedelta(hours=1)) >= ACCOUNT_EMAILS_PER_ADDRESS_PER_HOUR
 
 
 def send_verification(user: User, tenant_id: int | None = None) -> None:
@@ -133,11 +190,17 @@ def send_verification(user: User, tenant_id: int | None = None) -> None:
     )
 
 
-def verify_email(token: str) -> User:
+def verification_target(token: str) -> User:
+    """The user a verification link is for, while it is valid."""
     payload = tokens.unsign("verify-email", token, tokens.VERIFY_EMAIL_MAX_AGE)
     user = db.session.get(User, payload.get("uid")) if isinstance(payload, dict) else None
     if user is None or user.email != payload.get("email"):
         raise tokens.InvalidToken("no such user or email changed since")
+    return user
+
+
+def verify_email(token: str) -> User:
+    user = verification_target(token)
     if user.verified_at is None:
         user.verified_at = utcnow()
     return user
@@ -167,13 +230,21 @@ def password_link(user: User, max_age: int = tokens.RESET_PASSWORD_MAX_AGE) -> s
     return absolute_url("auth.reset_password", token=token)
 
 
-def request_password_reset(email: str) -> None:
-    """Queue a reset email if the account exists; say nothing either way (no account probing)."""
+def request_password_reset(email: str, locale: str = "en") -> None:
+    """One email whether or not the address has an account, with the same work either way (no account
+    probing, by the answer or by its time): a reset link, or word that this address has no account."""
     try:
-        user = find_user_by_email(normalise_email(email))
+        email = normalise_email(email)
     except Refusal:
         return
+    if _account_emails_exhausted(email):
+        return
+    user = find_user_by_email(email)
     if user is None:
+        queue_email(
+            "no_account", email, "no_account", locale=supported(locale), email=email,
+            signup_link=absolute_url("auth.signup"), reset_link=absolute_url("auth.forgot_password"),
+        )
         return
     queue_email(
         "password_reset", user.email, "reset_password", locale=user.locale,
@@ -197,6 +268,13 @@ def reset_password(token: str, new_password: str) -> User:
     if user.verified_at is None:
         user.verified_at = utcnow()  # they just proved they read this mailbox
     return user
+
+
+def set_language(user: User, locale: str) -> None:
+    """The user's own language: of their pages and of the emails sent to them."""
+    if locale not in LOCALES:
+        raise Refusal(_l("Choose one of the languages offered."), field="locale")
+    user.locale = locale
 
 
 def change_password(user: User, current: str, new: str) -> None:
@@ -224,14 +302,21 @@ def request_email_change(user: User, new_email: str, password: str) -> str:
     return new_email
 
 
-def confirm_email_change(token: str) -> User:
+def email_change_target(token: str) -> dict:
+    """{"user", "old", "new"} of a valid email change link."""
     payload = tokens.unsign("change-email", token, tokens.VERIFY_EMAIL_MAX_AGE)
     user = db.session.get(User, payload.get("uid")) if isinstance(payload, dict) else None
-    if user is None or user.email != payload.get("old"):
+    if user is None or user.email != payload.get("old") or not isinstance(payload.get("new"), str):
         raise tokens.InvalidToken("no such user, or the email changed since")
-    if find_user_by_email(payload["new"]):
+    return {"user": user, "old": payload["old"], "new": payload["new"]}
+
+
+def confirm_email_change(token: str) -> User:
+    change = email_change_target(token)
+    user = change["user"]
+    if find_user_by_email(change["new"]):
         raise Refusal(_l("Another account took this email address in the meantime."))
-    user.email = payload["new"]
+    user.email = change["new"]
     user.verified_at = utcnow()
     return user
 

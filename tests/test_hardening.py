@@ -183,7 +183,7 @@ def test_the_dev_outbox_never_shows_another_business_mail(app):
     customer = app.test_client()
     signup(customer, email="klient@example.com", business="Klient's own shop")
     page = customer.get("/dev/outbox").get_data(as_text=True)
-    assert "Verify your email" in page and reply.subject not in page
+    assert "Finish signing up" in page and reply.subject not in page
     assert customer.get(f"/dev/outbox/{reply.id}").status_code == 404
 
 

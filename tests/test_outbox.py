@@ -17,12 +17,12 @@ from saas.core.outbox import Message, MessageStatus
 from saas.core.timeutil import utcnow
 from tenants.models import User
 from tests.support.apps import make_app
-from tests.support.http import link_in, messages, path_of, post_form, signup, verify
+from tests.support.http import link_in, messages, path_of, post_form, request_signup, signup
 from tests.support.mail import SmtpServer, body_of
 from tests.support.processes import free_port
 from worker import jobs, mail
 
-SUBJECT = "Verify your email address for Loopline"
+SUBJECT = "Finish signing up for Loopline"
 
 
 def _make_due(app, message_id):
@@ -50,10 +50,10 @@ def _closed_smtp_url() -> tuple[int, str]:
 # --- over SMTP ---------------------------------------------------------------------------------
 
 
-def test_verification_email_arrives_over_smtp_with_text_and_html(database_url, tmp_path, smtp_server):
+def test_the_signup_email_arrives_over_smtp_with_text_and_html(database_url, tmp_path, smtp_server):
     app = make_app(database_url, tmp_path, SMTP_URL=smtp_server.url)
     client = app.test_client()
-    signup(client, email="ann@example.com")
+    request_signup(client, email="ann@example.com")
 
     [received] = smtp_server.wait_for(1)
     email = received["email"]
@@ -61,20 +61,20 @@ def test_verification_email_arrives_over_smtp_with_text_and_html(database_url, t
     assert email["To"] == "ann@example.com" and email["Subject"] == SUBJECT
     assert email["From"] == app.config["MAIL_FROM"]
     assert email.get_content_type() == "multipart/alternative"
-    text_link = link_in(body_of(email), "/verify/")
+    text_link = link_in(body_of(email), "/signup/")
     html = email.get_body(preferencelist=("html",))
     assert html is not None and html.get_content_type() == "text/html"
-    assert link_in(html.get_content(), "/verify/") == text_link
-    assert text_link.startswith(app.config["BASE_URL"] + "/verify/")
+    assert link_in(html.get_content(), "/signup/") == text_link
+    assert text_link.startswith(app.config["BASE_URL"] + "/signup/")
 
     [message] = messages(app)
-    assert (message.kind, message.recipient) == ("verification", "ann@example.com")
+    assert (message.kind, message.recipient) == ("signup", "ann@example.com")
     assert (message.status, message.attempts, message.last_error) == (MessageStatus.SENT, 1, None)
     assert message.sent_at is not None
     assert not list(Path(app.config["OUTBOX_DIR"]).glob("*.eml"))  # SMTP, not the folder
 
-    assert _verified_at(app, "ann@example.com") is None
-    assert client.get(path_of(text_link)).status_code == 302
+    link = path_of(text_link)
+    assert post_form(client, link, {"password": "correct horse battery"}, page=link).status_code == 302
     assert _verified_at(app, "ann@example.com") is not None
 
 
@@ -178,43 +178,42 @@ def _eml_files(app) -> list:
 
 
 def test_embedded_mode_writes_eml_files_and_the_owner_sees_them(app, client):
-    signup(client, email="dee@example.com")
+    request_signup(client, email="dee@example.com")
     [email] = _eml_files(app)
     assert email["To"] == "dee@example.com" and email["Subject"] == SUBJECT
     assert email.get_body(preferencelist=("html",)) is not None
-    link = link_in(body_of(email), "/verify/")
+    link = path_of(link_in(body_of(email), "/signup/"))
     [message] = messages(app)
     assert (message.status, message.attempts) == (MessageStatus.SENT, 1)
 
+    # the link in the file works
+    assert post_form(client, link, {"password": "correct horse battery"}, page=link).status_code == 302
+    assert _verified_at(app, "dee@example.com") is not None
     page = client.get("/dev/outbox")
     assert page.status_code == 200
     assert SUBJECT in page.get_data(as_text=True) and "dee@example.com" in page.get_data(as_text=True)
     detail = client.get(f"/dev/outbox/{message.id}")
-    assert detail.status_code == 200 and path_of(link) in detail.get_data(as_text=True)
-
-    assert client.get(path_of(link)).status_code == 302  # the link in the file works
-    assert _verified_at(app, "dee@example.com") is not None
+    assert detail.status_code == 200 and link in detail.get_data(as_text=True)
 
 
 def test_the_dev_outbox_is_for_owners_of_the_tenant_only(app, client):
     signup(client, email="owner@example.com")
-    verify(client, app, "owner@example.com")
     assert post_form(client, "/team/invite", {"email": "sam@example.com", "role": "staff"}, page="/team").status_code == 302
     invitation = [m for m in messages(app, kind="invitation") if m.recipient == "sam@example.com"][-1]
-    [verification] = messages(app, kind="verification")
+    [own] = messages(app, kind="signup")
 
     staff = app.test_client()
     link = path_of(link_in(invitation.body_text, "/invite/"))
     assert post_form(staff, link, {"name": "Sam", "password": "sam password 1"}, page=link).status_code == 302
     assert staff.get("/dashboard").status_code == 200
     assert staff.get("/dev/outbox").status_code == 403
-    assert staff.get(f"/dev/outbox/{verification.id}").status_code == 403
+    assert staff.get(f"/dev/outbox/{own.id}").status_code == 403
 
     stranger = app.test_client()
     signup(stranger, email="stranger@example.com", business="Other Shop")
     listing = stranger.get("/dev/outbox").get_data(as_text=True)
     assert "stranger@example.com" in listing and "owner@example.com" not in listing
-    assert stranger.get(f"/dev/outbox/{verification.id}").status_code == 404
+    assert stranger.get(f"/dev/outbox/{own.id}").status_code == 404
 
     anonymous = app.test_client().get("/dev/outbox")
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]

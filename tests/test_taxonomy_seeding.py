@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from saas.core.extensions import db
 from saas.core.scoping import unscoped
 from saas.feedback.models import Category
-from tests.support.http import post_form, signup, verify
+from tests.support.http import post_form, signup
 
 
 def _category_rows(app) -> list[tuple[str, str]]:
@@ -34,7 +34,6 @@ def test_sign_up_seeds_the_categories_and_pages_only_read_them(app, client):
 
 def test_default_categories_follow_the_business_language_until_edited(app, client):
     signup(client)
-    verify(client, app, "owner@example.com")
     delivery_id = next(i for i, (key, _) in enumerate(_category_rows(app)) if key == "delivery") + 1
     prefix = f"c{delivery_id}-"
     renamed = post_form(client, f"/categories/{delivery_id}", {f"{prefix}name": "Couriers", f"{prefix}keywords": "courier*"},

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, and_, func, or_, select, update
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, and_, func, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.core.enums import LabelledEnum, enum_column
@@ -30,6 +30,8 @@ class Message(db.Model):
     """Not TenantScoped on purpose: account emails (reset, verification) belong to a
     user rather than a tenant, and the sweeps read across tenants. Tenant pages
     filter on tenant_id explicitly."""
+
+    __table_args__ = (Index("ix_message_recipient_created", "recipient", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenant.id", ondelete="CASCADE"), index=True)
@@ -142,6 +144,15 @@ def sent_since(tenant_id: int, kinds: tuple[str, ...], since: datetime) -> int:
     return db.session.scalar(
         select(func.count(Message.id)).where(
             Message.tenant_id == tenant_id, Message.kind.in_(kinds), Message.created_at >= since
+        )
+    )
+
+
+def sent_to_since(recipient: str, kinds: tuple[str, ...], since: datetime) -> int:
+    """How many emails of these kinds this address has had written since then, from any business or none."""
+    return db.session.scalar(
+        select(func.count(Message.id)).where(
+            Message.recipient == recipient, Message.kind.in_(kinds), Message.created_at >= since
         )
     )
 

@@ -11,10 +11,10 @@ from tenants import services
 from tenants.models import Membership, Tenant
 
 
-def sign_up(business_name: str, owner_name: str, email: str, password: str) -> Membership:
-    """The account, its owner and the verification email (tenants.services), and the default taxonomy:
+def sign_up(token: str, password: str) -> Membership:
+    """The account and its owner from a sign-up link (tenants.services), and the default taxonomy:
     a business has its categories from its first page on, seeded by this write, never by a page view."""
-    membership = services.signup(business_name, owner_name, email, password)
+    membership = services.signup(token, password)
     with tenant_scope(membership.tenant_id):
         ensure_categories(membership.tenant)
     return membership

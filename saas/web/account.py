@@ -1,17 +1,17 @@
 """The logged-in user's own account: password and email address, with their forms."""
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, SelectField
 from wtforms.validators import DataRequired, Email, Length
 
 from saas.core.errors import Refusal
 from saas.core.extensions import db
 from saas.web.actions import redirect_to, submit
 from saas.web.context import sign_in
-from saas.web.forms import PASSWORD_HELP
+from saas.web.forms import LOCALE_CHOICES, PASSWORD_HELP
 from tenants import services
 from tenants.tokens import InvalidToken
 
@@ -28,11 +28,17 @@ class ChangeEmailForm(FlaskForm):
     password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=200)])
 
 
-def _render(password_form=None, email_form=None, status=200):
+class LanguageForm(FlaskForm):
+    locale = SelectField(_l("Language"), choices=LOCALE_CHOICES,
+                         description=_l("Of your pages and of the emails Loopline sends you."))
+
+
+def _render(password_form=None, email_form=None, language_form=None, status=200):
     return render_template(
         "account/settings.html",
         password_form=password_form or ChangePasswordForm(prefix="pw"),
         email_form=email_form or ChangeEmailForm(prefix="em"),
+        language_form=language_form or LanguageForm(prefix="lang", locale=current_user.locale),
     ), status
 
 
@@ -40,6 +46,17 @@ def _render(password_form=None, email_form=None, status=200):
 @login_required
 def settings():
     return _render()
+
+
+@bp.route("/language", methods=["POST"])
+@login_required
+def change_language():
+    form = LanguageForm(prefix="lang")
+    return submit(
+        form, lambda: services.set_language(current_user, form.locale.data),
+        done=lambda _nothing: redirect_to("account.settings", _("Your language is saved.")),
+        again=lambda: _render(language_form=form, status=422),
+    )
 
 
 @bp.route("/password", methods=["POST"])
@@ -71,9 +88,12 @@ def change_email():
     )
 
 
-@bp.route("/email/<token>")
+@bp.route("/email/<token>", methods=["GET", "POST"])
 def confirm_email_change(token):
+    """A link in an email: opening it shows a button; only the button changes the address."""
     try:
+        if request.method == "GET":
+            return render_template("account/confirm_email.html", change=services.email_change_target(token))
         user = services.confirm_email_change(token)
     except (InvalidToken, Refusal):
         db.session.rollback()

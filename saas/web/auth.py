@@ -1,5 +1,6 @@
 """Sign-up, log-in/out, email verification and password reset, with their forms."""
-from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
@@ -24,7 +25,12 @@ class SignupForm(FlaskForm):
     business_name = StringField(_l("Business name"), validators=[DataRequired(), Length(max=120)])
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)], description=PASSWORD_HELP)
+
+
+class FinishSignupForm(FlaskForm):
+    password = PasswordField(
+        _l("Choose a password"), validators=[DataRequired(), Length(max=200)], description=PASSWORD_HELP
+    )
 
 
 class LoginForm(FlaskForm):
@@ -53,21 +59,41 @@ def _reset_limit():
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
 def signup():
+    """Step one: the same answer, an email on its way, whether or not the address has an account."""
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = SignupForm()
     return submit(
-        form, lambda: onboarding.sign_up(form.business_name.data, form.name.data, form.email.data, form.password.data),
-        done=_signed_up, again=lambda: (render_template("auth/signup.html", form=form), status_of(form)),
+        form, lambda: services.request_signup(form.business_name.data, form.name.data, form.email.data,
+                                              locale=get_locale().language),
+        done=lambda email: render_template("auth/signup_sent.html", email=email),
+        again=lambda: (render_template("auth/signup.html", form=form), status_of(form)),
+    )
+
+
+@bp.route("/signup/<token>", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+def finish_signup(token):
+    """Step two, from the emailed link: the page shows what will be created; only its POST creates it."""
+    try:
+        details = services.signup_details(token)
+    except InvalidToken:
+        return render_template("auth/link_invalid.html", what="signup"), 400
+    except services.AlreadyRegistered as taken:
+        return render_template("auth/link_invalid.html", what="signed up", email=taken.email), 400
+    form = FinishSignupForm()
+    return submit(
+        form, lambda: onboarding.sign_up(token, form.password.data), done=_signed_up,
+        again=lambda: (render_template("auth/finish_signup.html", form=form, details=details), status_of(form)),
     )
 
 
 def _signed_up(membership):
     sign_in(membership.user)
     session[TENANT_SESSION_KEY] = membership.tenant_id
-    message = _("Welcome! We sent a link to %(email)s to verify your address.", email=membership.user.email)
-    return redirect_to("onboarding.metric", message)
+    return redirect_to("onboarding.metric", _("Welcome to Loopline, %(name)s!", name=membership.user.display_name))
 
 
 def _failed(response) -> bool:
@@ -106,9 +132,12 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
-@bp.route("/verify/<token>")
+@bp.route("/verify/<token>", methods=["GET", "POST"])
 def verify_email(token):
+    """A link in an email: opening it (as mail scanners do) shows a button; only the button verifies."""
     try:
+        if request.method == "GET":
+            return render_template("auth/verify.html", user=services.verification_target(token))
         services.verify_email(token)
     except InvalidToken:
         db.session.rollback()
@@ -135,7 +164,7 @@ def forgot_password():
     """The same answer whether or not the address has an account (no account probing)."""
     form = ForgotPasswordForm()
     return submit(
-        form, lambda: services.request_password_reset(form.email.data),
+        form, lambda: services.request_password_reset(form.email.data, locale=get_locale().language),
         done=lambda _nothing: render_template("auth/reset_sent.html", email=form.email.data),
         again=lambda: render_template("auth/forgot.html", form=form),
     )

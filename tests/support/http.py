@@ -14,7 +14,7 @@ LINK_PATTERN = re.compile(r"https?://[^\s\"'<>]+")
 
 
 def csrf_token(client, page="/login") -> str:
-    html = client.get(page).get_data(as_text=True)
+    html = client.get(page, follow_redirects=True).get_data(as_text=True)  # /login, logged in: a page with log-out
     match = CSRF_PATTERN.search(html)
     assert match, f"no CSRF token on {page}"
     return match.group(1)
@@ -26,10 +26,24 @@ def post_form(client, url, data=None, page="/login", **kwargs):
     return client.post(url, data=payload, **kwargs)
 
 
+def request_signup(client, email="owner@example.com", business="Bakery Bliss", name="Olga", **kwargs):
+    """Step one of signing up: the form that emails a link."""
+    return post_form(client, "/signup", {"business_name": business, "name": name, "email": email}, page="/signup",
+                     **kwargs)
+
+
+def signup_link(app, email) -> str:
+    """The path of the latest sign-up link emailed to this address."""
+    message = [m for m in messages(app, kind="signup") if m.recipient == email.lower()][-1]
+    return path_of(link_in(message.body_text, "/signup/"))
+
+
 def signup(client, email="owner@example.com", password="correct horse battery", business="Bakery Bliss", name="Olga"):
-    response = post_form(
-        client, "/signup", {"business_name": business, "name": name, "email": email, "password": password}
-    )
+    """Sign up as a person does: the form, the link in the email, a password. Ends logged in, at onboarding."""
+    sent = request_signup(client, email=email, business=business, name=name)
+    assert sent.status_code == 200, sent.get_data(as_text=True)
+    link = signup_link(client.application, email)
+    response = post_form(client, link, {"password": password}, page=link)
     assert response.status_code == 302, response.get_data(as_text=True)
     return response
 
@@ -60,8 +74,10 @@ def path_of(link: str) -> str:
 
 
 def verify(client, app, email):
+    """Open the latest verification link emailed to this address and press its button."""
     message = [m for m in messages(app, kind="verification") if m.recipient == email][-1]
-    return client.get(path_of(link_in(message.body_text, "/verify/")))
+    link = path_of(link_in(message.body_text, "/verify/"))
+    return post_form(client, link, page=link)
 
 
 def invitation_link(app, email) -> str:
