@@ -21,7 +21,15 @@ pytest.register_assert_rewrite("tests.support")  # before its first import: fail
 from tests.support.apps import dispose_made_apps, make_app, scratch_database, truncate_all  # noqa: E402
 from tests.support.mail import Mailbox, SmtpServer  # noqa: E402
 from tests.support.processes import (  # noqa: E402
-    BIN, CHROMIUM, CHROMIUM_ARGS, OwnRedis, free_port, start_flask, start_gunicorn, start_worker, stop_processes,
+    BIN,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    OwnRedis,
+    free_port,
+    start_flask,
+    start_gunicorn,
+    start_worker,
+    stop_processes,
     wait_until_up,
 )
 
@@ -78,10 +86,12 @@ def own_redis(tmp_path):
 
 @pytest.fixture(params=["embedded", "production"])
 def running_app(request, tmp_path, database_url, redis_url):
-    """The app as separate processes, either way to run it: (its base URL, where its emails land)."""
+    """The app as separate processes, either way to run it: (its base URL, where its emails land, the
+    environment it runs in). One proxy is trusted, so a test's browser may say which address it is at."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "SECRET_KEY": "browser-test-secret", "BASE_URL": base_url, "FLASK_APP": "saas.app"}
+    env = {**os.environ, "SECRET_KEY": "browser-test-secret", "BASE_URL": base_url, "FLASK_APP": "saas.app",
+           "TRUSTED_PROXIES": "1"}
     processes = []
     if request.param == "embedded":
         env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'embedded.sqlite3'}", OUTBOX_DIR=str(tmp_path / "outbox"))
@@ -100,7 +110,7 @@ def running_app(request, tmp_path, database_url, redis_url):
         processes.append(start_worker(env, "--with-scheduler"))
     try:
         wait_until_up(base_url, processes[0])
-        yield base_url, mailbox
+        yield base_url, mailbox, env
     finally:
         stop_processes(*processes)
 

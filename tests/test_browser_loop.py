@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from saas.core.extensions import db
+from saas.core.scoping import unscoped
 from saas.feedback.models import Task, TaskStatus
 from tenants.models import Role
-from saas.core.scoping import unscoped
 from tests.support.apps import make_app
 from tests.support.builders import build_business
 
@@ -39,7 +39,7 @@ def task_status(database_url, tmp_path) -> TaskStatus:
 
 @pytest.mark.parametrize("running_app", ["production"], indirect=True)
 def test_the_loop_closes_in_a_browser(running_app, browser, database_url, tmp_path):
-    base_url, mailbox = running_app
+    base_url, mailbox, _ = running_app
     token = seed(database_url, tmp_path)
 
     customer = browser.new_context(base_url=base_url, locale="ru-RU").new_page()

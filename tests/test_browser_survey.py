@@ -1,13 +1,20 @@
 """Surveys in a real browser: an owner sets up, a customer answers on a phone in Russian
 from the QR link, another clicks a one-click score from the email snippet, and the owner
-sees both (with hostile markup shown as text)."""
+sees both (with hostile markup shown as text). A mail scanner that runs scripts opens every
+score link of the email at once, and leaves no answer."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from html import unescape
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import expect
+
+from saas.core.timeutil import as_utc
+from saas.feedback.models import ScoreClick
+from tests.support.processes import run_flask
 
 pytestmark = pytest.mark.browser
 
@@ -15,13 +22,16 @@ PASSWORD = "a long enough secret"
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
 
 
-def owner_sets_up_a_shop_touchpoint(browser, base_url):
+def owner_sets_up_a_shop_touchpoint(browser, base_url, mailbox):
     owner = browser.new_context(base_url=base_url).new_page()
     owner.goto("/signup")
     owner.get_by_label("Business name").fill("Kyiv Coffee")
     owner.get_by_label("Your name").fill("Oksana")
     owner.get_by_label("Email").fill("oksana@coffee.example")
-    owner.get_by_label("Password").fill(PASSWORD)
+    owner.get_by_role("button", name="Continue").click()
+    expect(owner.get_by_role("heading", name="Check your email")).to_be_visible()
+    owner.goto(mailbox.link_for("oksana@coffee.example", "/signup/"))
+    owner.get_by_label("Choose a password").fill(PASSWORD)
     owner.get_by_role("button", name="Create my account").click()
     expect(owner.get_by_role("heading", name="Pick your one key metric")).to_be_visible()
     owner.get_by_role("button", name="Next: touchpoints").click()
@@ -32,8 +42,8 @@ def owner_sets_up_a_shop_touchpoint(browser, base_url):
 
 
 def test_customers_answer_and_the_owner_sees_them(running_app, browser):
-    base_url, _ = running_app
-    owner = owner_sets_up_a_shop_touchpoint(browser, base_url)
+    base_url, mailbox, env = running_app
+    owner = owner_sets_up_a_shop_touchpoint(browser, base_url, mailbox)
     link = owner.get_by_label("Survey link").input_value()
     owner.get_by_role("link", name="Email snippet").click()
     snippet = owner.locator("#snippet-code").input_value()
@@ -52,7 +62,9 @@ def test_customers_answer_and_the_owner_sees_them(running_app, browser):
     email_reader = browser.new_context(**PHONE).new_page()
     email_reader.goto(one_click_nine)
     expect(email_reader.locator("#score-9")).to_be_checked()
-    email_reader.close()
+    expect(email_reader.get_by_text("Your 9 is saved")).to_be_visible()
+    email_reader.close()  # and nothing more: the click counts once it has settled
+    a_minute_later(env)
 
     owner.goto("/responses/")
     detractor = owner.locator("li.response", has_text="Очередь")
@@ -63,3 +75,43 @@ def test_customers_answer_and_the_owner_sees_them(running_app, browser):
     expect(promoter.locator(".score")).to_have_text("9")
     expect(promoter).to_contain_text("email")
     expect(owner.locator("li.response")).to_have_count(2)
+
+
+def a_minute_later(env) -> None:
+    """What the clock process does a minute on: the clicks are due (their time moved back), the sweep runs."""
+    table = ScoreClick.__table__
+    engine = sa.create_engine(env["DATABASE_URL"])
+    with engine.begin() as conn:
+        for click_id, created_at in conn.execute(sa.select(table.c.id, table.c.created_at)).all():
+            conn.execute(table.update().where(table.c.id == click_id)
+                         .values(created_at=as_utc(created_at) - timedelta(minutes=1)))
+    engine.dispose()
+    run_flask(env, "sweep")
+
+
+def test_a_scanner_that_runs_scripts_opens_every_score_link_and_leaves_no_answer(running_app, browser):
+    base_url, mailbox, env = running_app
+    owner = owner_sets_up_a_shop_touchpoint(browser, base_url, mailbox)
+    owner.get_by_role("link", name="Email snippet").click()
+    snippet = owner.locator("#snippet-code").input_value()
+    links = [unescape(link) for link in re.findall(r'href="([^"]+score=\d+[^"]*)"', snippet)]
+    assert len(links) == 11
+
+    # A scanner's sandbox: every link in a tab of its own, scripts on, from one data centre, within a second.
+    scanner = browser.new_context(extra_http_headers={"X-Forwarded-For": "40.94.1.10"})
+    tabs = [scanner.new_page() for _ in links]
+    for tab, link in zip(tabs, links):
+        tab.goto(link, wait_until="commit")
+    for tab in tabs:
+        tab.wait_for_load_state()
+    scanner.close()
+    # A person reading the same email meanwhile, elsewhere, clicks 7 and closes the tab.
+    person = browser.new_context(extra_http_headers={"X-Forwarded-For": "198.51.100.7"}, **PHONE).new_page()
+    person.goto(links[7])
+    expect(person.get_by_text("Your 7 is saved")).to_be_visible()
+    person.close()
+
+    a_minute_later(env)
+    owner.goto("/responses/")
+    expect(owner.locator("li.response")).to_have_count(1)
+    expect(owner.locator("li.response .score")).to_have_text("7")

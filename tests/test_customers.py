@@ -2,8 +2,8 @@
 it?", and unsubscribing, always with consent and in the customer's language."""
 from __future__ import annotations
 
-from saas.feedback.models import Task, TaskEvent, TaskStatus, Unsubscribe
 from saas.core.outbox import Message
+from saas.feedback.models import Task, TaskEvent, TaskStatus, Unsubscribe
 from tests.support.builders import build_business, complaint, rows, staff_client
 from tests.support.http import link_in, path_of, post_form
 from worker.mail import build_email

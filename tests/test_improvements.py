@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from saas.core.extensions import db
-from saas.feedback.models import Category, ImprovementDelivery, Unsubscribe
 from saas.core.outbox import Message
 from saas.core.scoping import unscoped
+from saas.feedback.models import Category, ImprovementDelivery, Unsubscribe
 from tests.support.builders import build_business, complaint, rows, staff_client
 from tests.support.http import post_form
 from worker import jobs

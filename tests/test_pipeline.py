@@ -10,14 +10,23 @@ import pytest
 import sqlalchemy as sa
 
 from saas.core.extensions import db
+from saas.core.outbox import Message
+from saas.core.scoping import unscoped
+from saas.core.timeutil import utcnow
 from saas.feedback import sweeps
-from saas.feedback.models import Category, CategorySource, Response, ResponseCategory, ResponseState, Task, TaskEvent, Touchpoint
+from saas.feedback.models import (
+    Category,
+    CategorySource,
+    Response,
+    ResponseCategory,
+    ResponseState,
+    Task,
+    TaskEvent,
+    Touchpoint,
+)
 from saas.feedback.pipeline import process_response
 from saas.feedback.surveys import Answer, new_submission_key, record_response
-from saas.core.outbox import Message
-from saas.core.timeutil import utcnow
 from tenants.models import Membership
-from saas.core.scoping import unscoped
 from tests.support.apps import make_app
 from tests.support.builders import build_business, rows, submit
 from tests.support.mail import SmtpServer, body_of

@@ -1,18 +1,21 @@
 """The hosted survey and the touchpoints behind it, through the real endpoints."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+import sqlalchemy as sa
 
 from saas.core.extensions import db
-from saas.feedback.models import ResponseState
+from saas.core.scoping import unscoped
+from saas.feedback.models import Response, ResponseState
 from tests.support.builders import KEY_PATTERN, add_touchpoint, all_responses, answer, touchpoint_named
-from tests.support.http import post_form, signup, verify
+from tests.support.http import post_form, signup
 
 
 @pytest.fixture
 def owner(app, client):
     signup(client, email="owner@shop.example", business="Corner Shop")
-    verify(client, app, "owner@shop.example")
     return client
 
 
@@ -45,6 +48,53 @@ def test_double_submit_stores_one_response(app, touchpoint):
     for _ in range(3):
         assert customer.post(f"/s/{touchpoint.token}", data={"submission_key": key, "score": "9"}).status_code == 302
     assert len(all_responses(app)) == 1
+
+
+def customer_at(app, address):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_back_button_then_send_again_changes_the_first_answer(app, touchpoint):
+    customer = customer_at(app, "198.51.100.7")
+    first, key = answer(customer, touchpoint.token, score="3", comment="The queue was long")
+    assert first.status_code == 302
+    # The browser fetches the page again (no cache): the form continues the answer it gave.
+    page = customer.get(f"/s/{touchpoint.token}").get_data(as_text=True)
+    assert KEY_PATTERN.search(page).group(1) == key
+    assert "The queue was long</textarea>" in page and 'id="score-3" value="3" checked' in page
+    again, _ = answer(customer, touchpoint.token, score="4", comment="The queue was long, and no one said sorry")
+    assert again.status_code == 302 and f"k={key}" in again.headers["Location"]
+    [stored] = all_responses(app)
+    assert (stored.score, stored.comment) == (4, "The queue was long, and no one said sorry")
+
+
+def test_the_same_words_sent_again_without_the_cookie_are_one_answer(app, touchpoint):
+    for _ in range(2):  # a browser that keeps no cookies, sending the page it fetched again
+        result, _ = answer(customer_at(app, "198.51.100.7"), touchpoint.token, score="2", comment="Cold coffee")
+        assert result.status_code == 302
+    [stored] = all_responses(app)
+    thanks = customer_at(app, "198.51.100.7").get(result.headers["Location"]).get_data(as_text=True)
+    assert f"k={stored.submission_key}" in result.headers["Location"] and "Thank you" in thanks
+
+
+def test_customers_sharing_a_shops_wifi_are_separate_answers(app, touchpoint):
+    for comment in ("", "", "Lovely bread", "Too salty"):
+        assert answer(customer_at(app, "203.0.113.5"), touchpoint.token, score="9", comment=comment)[0].status_code == 302
+    assert len(all_responses(app)) == 4
+
+
+def test_after_the_edit_window_the_same_browser_gives_a_new_answer(app, touchpoint):
+    customer = customer_at(app, "198.51.100.7")
+    answer(customer, touchpoint.token, score="8", comment="Nice")
+    with app.app_context(), unscoped():
+        db.session.execute(sa.update(Response).values(created_at=Response.created_at - timedelta(hours=2)))
+        db.session.commit()
+    page = customer.get(f"/s/{touchpoint.token}").get_data(as_text=True)
+    assert "is saved" not in page and "Nice</textarea>" not in page
+    answer(customer, touchpoint.token, score="8", comment="Nice")
+    assert len(all_responses(app)) == 2
 
 
 @pytest.mark.parametrize(
@@ -92,20 +142,18 @@ def test_hidden_fields_and_channel(app, owner):
     assert stored.channel.value == "qr"
 
 
-def test_one_click_score_is_stored_at_once_and_comment_completes_it(app, touchpoint):
+def test_one_click_score_is_saved_and_a_comment_completes_it(app, touchpoint):
     customer = app.test_client()
     result = customer.get(f"/s/{touchpoint.token}?score=4&c=email")
     assert result.status_code == 302
-    [stored] = all_responses(app)
-    assert (stored.score, stored.comment, stored.channel.value) == (4, "", "email")
     page = customer.get(result.headers["Location"]).get_data(as_text=True)
-    assert 'id="score-4" value="4" checked' in page
+    assert 'id="score-4" value="4" checked' in page and "Your 4 is saved" in page
     assert "What went wrong" in page  # the prompt follows the score
     assert customer.get(f"/s/{touchpoint.token}?score=4&c=email").status_code == 302  # a second click
     key = KEY_PATTERN.search(page).group(1)
     customer.post(f"/s/{touchpoint.token}?c=email", data={"submission_key": key, "score": "5", "comment": "Cold coffee"})
     [stored] = all_responses(app)
-    assert (stored.score, stored.comment) == (5, "Cold coffee")
+    assert (stored.score, stored.comment, stored.channel.value) == (5, "Cold coffee", "email")
 
 
 def test_every_respondent_is_offered_the_review_link_whatever_their_score(app, owner, touchpoint):

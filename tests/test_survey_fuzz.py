@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from saas.core.extensions import db
-from saas.feedback.models import Response
-from tenants.models import Tenant
 from saas.core.scoping import unscoped
+from saas.feedback.models import Response
 from saas.feedback.touchpoints import create_touchpoint
+from tenants.models import Tenant
 from tests.support.apps import make_app
 from tests.support.http import signup
 

@@ -7,10 +7,10 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from saas.core.extensions import db
-from saas.feedback.models import CategorySource, Response, Task, TaskEvent, TaskStatus
 from saas.core.outbox import Message
-from saas.core.timeutil import utcnow
 from saas.core.scoping import unscoped
+from saas.core.timeutil import utcnow
+from saas.feedback.models import CategorySource, Response, Task, TaskEvent, TaskStatus
 from tests.support.builders import build_business, complaint, rows, staff_client
 from tests.support.http import post_form
 

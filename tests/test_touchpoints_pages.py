@@ -8,13 +8,13 @@ from html import unescape
 import sqlalchemy as sa
 
 from saas.core.extensions import db
-from saas.feedback.models import Response, Touchpoint
-from saas.core.timeutil import utcnow
-from tenants.models import Tenant
 from saas.core.scoping import unscoped
+from saas.core.timeutil import utcnow
+from saas.feedback.models import Response, Touchpoint
+from tenants.models import Tenant
 from tests.support.apps import make_app
-from tests.support.builders import add_touchpoint, all_responses, answer, touchpoint_named
-from tests.support.http import link_in, messages, path_of, post_form, signup, verify
+from tests.support.builders import add_touchpoint, all_responses, answer, settle_score_clicks, touchpoint_named
+from tests.support.http import link_in, messages, path_of, post_form, signup
 
 
 def test_onboarding_walks_metric_then_touchpoints(app, client):
@@ -70,6 +70,7 @@ def test_poster_and_snippet(app, client):
     assert all("c=email" in unescape(link) and "order=ORDER" in unescape(link) for link in score_links)
     customer = app.test_client()
     customer.get(unescape(score_links[2]).replace("http://localhost", ""))
+    assert settle_score_clicks(app) == 1
     [stored] = all_responses(app)
     assert (stored.score, stored.channel.value, stored.hidden) == (2, "email", {"order": "ORDER"})
 
@@ -101,7 +102,6 @@ def test_responses_list_filters_and_pages(app, client):
 
 def test_staff_sees_responses_not_touchpoints(app, client):
     signup(client)
-    verify(client, app, "owner@example.com")
     post_form(client, "/team/invite", {"email": "staff@example.com", "role": "staff"}, page="/team")
     invitation = messages(app, kind="invitation")[-1]
     staff = app.test_client()
@@ -152,7 +152,6 @@ def test_categories_page_renames_tunes_and_routes(app, client):
     from saas.feedback.models import Category, Task
 
     signup(client)
-    verify(client, app, "owner@example.com")
     page = client.get("/categories/").get_data(as_text=True)
     assert "Delivery" in page and "Assortment" not in page  # English names; "Range and availability"
     with app.app_context(), unscoped():
@@ -205,7 +204,6 @@ def test_logo_upload_shows_on_the_survey(app, client):
 
 def test_editing_a_touchpoint_shows_and_keeps_its_kind(app, client):
     signup(client)
-    verify(client, app, "owner@example.com")
     add_touchpoint(client, name="Shop counter", kind="store")
     touchpoint = touchpoint_named(app, "Shop counter")
     page = client.get(f"/touchpoints/{touchpoint.id}").get_data(as_text=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from saas.core import outbox
 from saas.core.extensions import db
 from saas.core.scoping import tenant_scope, unscoped
-from saas.feedback import improvements, pipeline, sweeps
+from saas.feedback import clicks, improvements, pipeline, sweeps
 from saas.feedback.models import Improvement
 from worker import mail
 from worker.queue import enqueue
@@ -44,6 +44,16 @@ def sweep_responses() -> int:
     for response_id in ids:
         enqueue(process_response, response_id)
     return len(ids)
+
+
+def sweep_score_clicks() -> int:
+    """Settled one-click scores become answers (and are processed), mail scanners' bursts are dropped."""
+    with unscoped():
+        waiting, _dropped = clicks.settle_clicks()
+    db.session.commit()
+    for response_id in waiting:
+        enqueue(process_response, response_id)
+    return len(waiting)
 
 
 def sweep_deadlines() -> dict:

@@ -58,9 +58,10 @@ def install(app: Flask) -> None:
 
     @app.cli.command("sweep")
     def sweep():
-        """Run every sweep once (outbox, waiting responses, unfinished improvements, deadlines): for set-ups
-        without `rq cron`."""
+        """Run every sweep once (one-click scores, outbox, waiting responses, unfinished improvements,
+        deadlines): for set-ups without `rq cron`."""
         click.echo(json.dumps({
+            "score_clicks": jobs.sweep_score_clicks(),
             "messages": jobs.sweep_outbox(), "responses": jobs.sweep_responses(),
             "improvements": jobs.sweep_improvements(), **jobs.sweep_deadlines(),
         }))

@@ -67,6 +67,40 @@ class Touchpoint(TenantScoped, db.Model):
 SENTIMENT_LABELS = {"negative": _l("negative"), "neutral": _l("neutral"), "positive": _l("positive")}
 
 
+class ClickOutcome(str, enum.Enum):
+    ANSWER = "answer"  # a person's: it is (or became) a response
+    SCANNER = "scanner"  # one of a burst of different scores: a machine opening every link, dropped
+
+
+class ScoreClick(TenantScoped, db.Model):
+    """A one-click score link opened (GET /s/<token>?score=N): not yet an answer. Mail scanners open
+    every link of an email within seconds; a person opens one. Once a click has settled, a sweep makes it
+    a response, unless it was one of a burst of different scores from one network or one email's links
+    (saas.feedback.clicks)."""
+
+    __table_args__ = (
+        UniqueConstraint("touchpoint_id", "submission_key", name="uq_score_click_touchpoint_submission"),
+        Index("ix_score_click_outcome_created", "outcome", "created_at"),
+        Index("ix_score_click_touchpoint_created", "touchpoint_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    touchpoint_id: Mapped[int] = mapped_column(ForeignKey("touchpoint.id", ondelete="CASCADE"))
+    submission_key: Mapped[str] = mapped_column(String(64))
+    score: Mapped[int] = mapped_column(Integer)
+    # How often the same browser chose another score soon after its first click: a person changes their
+    # mind once; a scanner keeping its cookies goes through every link.
+    changes: Mapped[int] = mapped_column(Integer, default=0)
+    locale: Mapped[str] = mapped_column(String(5), default="en")
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel, "response_channel"), default=Channel.EMAIL)
+    hidden: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Keyed hashes, never the address: of the client's address (as Response.source), and of its network.
+    source: Mapped[str | None] = mapped_column(String(32))
+    network: Mapped[str | None] = mapped_column(String(32))
+    outcome: Mapped[ClickOutcome | None] = mapped_column(enum_column(ClickOutcome, "click_outcome"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class Response(TenantScoped, db.Model):
     __table_args__ = (
         # The form's one-time key: a double click, a refresh or the back button store one response.

@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import and_, bindparam, false, func, select, update
 from sqlalchemy.orm import joinedload
 
 from billing import plans, usage
@@ -61,7 +61,7 @@ class Answer:
     locale: str = "en"
     channel: Channel = Channel.LINK
     hidden: dict = field(default_factory=dict)
-    source_address: str | None = None  # the client's address, kept only as a keyed hash
+    source: str | None = None  # where it came from: source_of() the client's address
 
 
 def new_submission_key() -> str:
@@ -143,22 +143,45 @@ def record_response(touchpoint: Touchpoint, answer: Answer) -> tuple[int, bool]:
 
     The common case costs two statements: the response is inserted unless its
     submission key is already there (ON CONFLICT DO NOTHING, so concurrent double
-    submits are safe too), then this month's usage is counted."""
+    submits are safe too), then this month's usage is counted. A known key amends the
+    answer it stored."""
+    with tenant_scope(touchpoint.tenant_id):
+        response_id, waiting = _insert(touchpoint, answer)
+        if response_id is None:
+            existing = find_submission(touchpoint, answer.submission_key)
+            _amend(existing, answer)
+            return existing.id, existing.state == ResponseState.RECEIVED
+        return response_id, waiting
+
+
+def _insert(touchpoint: Touchpoint, answer: Answer) -> tuple[int | None, bool]:
+    """The new response's id and whether it waits for processing; None when the answer is one stored
+    already: its key is known, or the same source sent the same words and score within the edit window
+    (a page fetched again by the back button, with a new key). Then `answer.submission_key` names it."""
     scale = metric(touchpoint.tenant.metric)
     if not scale.accepts(answer.score):
         raise InvalidSubmission(_l("Choose a score from %(low)s to %(high)s.", low=scale.low, high=scale.high), field="score")
     answer.comment = clean_text(answer.comment)
     _check(answer)
-    source = source_of(touchpoint, answer.source_address)
+    today, same_key = _earlier_from_source(touchpoint, answer)
+    if same_key is not None:
+        answer.submission_key = same_key
+        return None, False
+    held = today >= ANSWERS_PER_SOURCE_PER_DAY
+    response_id = _insert_unless_known(touchpoint, answer, scale.key, ResponseState.HELD if held else ResponseState.RECEIVED)
+    if response_id is None:
+        return None, False
+    return response_id, not held and count_against_quota(touchpoint.tenant, response_id)
+
+
+def record_unless_answered(touchpoint: Touchpoint, answer: Answer) -> tuple[int, bool]:
+    """record_response() for a settled one-click score: if the customer has sent the form with its key
+    meanwhile, what they sent stands and the click changes nothing."""
     with tenant_scope(touchpoint.tenant_id):
-        held = _is_flood(touchpoint, source)
-        state = ResponseState.HELD if held else ResponseState.RECEIVED
-        response_id = _insert_unless_known(touchpoint, answer, scale.key, source, state)
+        response_id, waiting = _insert(touchpoint, answer)
         if response_id is None:
-            existing = find_submission(touchpoint, answer.submission_key)
-            _amend(existing, answer)
-            return existing.id, existing.state == ResponseState.RECEIVED
-        return response_id, not held and count_against_quota(touchpoint.tenant, response_id)
+            return find_submission(touchpoint, answer.submission_key).id, False
+        return response_id, waiting
 
 
 def count_against_quota(tenant, response_id: int) -> bool:
@@ -190,16 +213,23 @@ def source_of(touchpoint: Touchpoint, address: str | None) -> str | None:
     return hmac.new(key, f"{touchpoint.id}:{address}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def _is_flood(touchpoint: Touchpoint, source: str | None) -> bool:
-    if source is None:
-        return False
-    today = db.session.scalar(
-        select(func.count(Response.id)).where(
-            Response.touchpoint_id == touchpoint.id, Response.source == source,
-            Response.created_at > utcnow() - timedelta(days=1),
+def _earlier_from_source(touchpoint: Touchpoint, answer: Answer) -> tuple[int, str | None]:
+    """How many answers the answer's source gave the touchpoint in the last day, and the key of one with
+    the same score and the same words within the edit window, if any (one query: both are read from
+    the same rows). Only words identify a person: two customers on a shop's Wi-Fi may well give the same
+    score without a comment, and are two answers."""
+    if answer.source is None:
+        return 0, None
+    now = utcnow()
+    same = and_(Response.score == answer.score, Response.comment == answer.comment,
+                Response.created_at > now - EDIT_WINDOW) if answer.comment else false()
+    today, same_key = db.session.execute(
+        select(func.count(Response.id), func.max(Response.submission_key).filter(same)).where(
+            Response.touchpoint_id == touchpoint.id, Response.source == answer.source,
+            Response.created_at > now - timedelta(days=1),
         )
-    )
-    return today >= ANSWERS_PER_SOURCE_PER_DAY
+    ).one()
+    return today, same_key
 
 
 def find_submission(touchpoint: Touchpoint, submission_key: str) -> Response | None:
@@ -208,8 +238,7 @@ def find_submission(touchpoint: Touchpoint, submission_key: str) -> Response | N
     )
 
 
-def _insert_unless_known(touchpoint: Touchpoint, answer: Answer, metric_key: str, source: str | None,
-                         state: ResponseState) -> int | None:
+def _insert_unless_known(touchpoint: Touchpoint, answer: Answer, metric_key: str, state: ResponseState) -> int | None:
     now = utcnow()
     params = {
         "tenant_id": touchpoint.tenant_id,
@@ -224,7 +253,7 @@ def _insert_unless_known(touchpoint: Touchpoint, answer: Answer, metric_key: str
         "hidden": answer.hidden,
         "state": state,
         "submission_key": answer.submission_key,
-        "source": source,
+        "source": answer.source,
         "created_at": now,
         "updated_at": now,
     }

@@ -18,7 +18,7 @@ from wtforms.validators import Email, Length, Optional
 from saas.core.extensions import db
 from saas.core.scoping import tenant_scope
 from saas.core.urls import absolute_url
-from saas.feedback import metrics, surveys
+from saas.feedback import clicks, metrics, surveys
 from saas.feedback.surveys import Answer, InvalidSubmission
 from saas.feedback.touchpoints import question_for
 from saas.web.extensions import csrf, limiter
@@ -70,10 +70,11 @@ def _touchpoint(token: str):
     return touchpoint
 
 
-def _render_form(touchpoint, form, response=None, status=200):
+def _render_form(touchpoint, form, saved_score=None, status=200):
+    """The survey page; `saved_score`: the one-click score it follows, which the page says is saved."""
     tenant = touchpoint.tenant
     scale = metrics.metric(tenant.metric)
-    band = scale.band(response.score) if response is not None else None
+    band = scale.band(saved_score) if saved_score is not None else None
     return render_template(
         "survey/survey.html",
         touchpoint=touchpoint,
@@ -82,6 +83,7 @@ def _render_form(touchpoint, form, response=None, status=200):
         question=question_for(tenant, g.survey_locale),
         comment_prompt=metrics.comment_prompt(band),
         form=form,
+        saved_score=saved_score,
         action=url_for("survey.submit", token=touchpoint.token, **_carried_parameters(touchpoint)),
     ), status
 
@@ -104,45 +106,88 @@ def show(token):
         return _closed(touchpoint)
     if "score" in request.args:
         return _one_click(touchpoint)
+    key = request.cookies.get(_cookie_name(touchpoint), "")
+    if surveys.SUBMISSION_KEY_PATTERN.match(key):  # this browser answered here a moment ago
+        page = _continued(touchpoint, key)
+        if page is not None:
+            return page
     return _render_form(touchpoint, SurveyForm(submission_key=surveys.new_submission_key()))
 
 
+def _cookie_name(touchpoint) -> str:
+    return COOKIE_PREFIX + str(touchpoint.id)
+
+
+def _remembered(response, touchpoint, key: str):
+    """The response, with a cookie naming this browser's answer for the edit window: coming back (the back
+    button, the link opened again) continues that answer instead of storing a second one."""
+    response.set_cookie(
+        _cookie_name(touchpoint), key, max_age=int(surveys.EDIT_WINDOW.total_seconds()),
+        path=f"/s/{touchpoint.token}", httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response
+
+
+def _continued(touchpoint, key: str):
+    """The survey page for the answer with this key while it may still be changed (a response, or a
+    one-click score not yet settled), prefilled; None if there is no such answer."""
+    with tenant_scope(touchpoint.tenant_id):
+        response = surveys.find_submission(touchpoint, key)
+        if response is not None:
+            if not surveys.can_still_edit(response):
+                return None
+            form = SurveyForm(score=response.score, comment=response.comment, submission_key=key)
+            return _render_form(touchpoint, form, response.score)
+        click = clicks.pending_click(touchpoint, key)
+        if click is None:
+            return None
+        return _render_form(touchpoint, SurveyForm(score=click.score, submission_key=key), click.score)
+
+
 def _one_click(touchpoint):
-    """A score link from an email: store the score now, then ask for the comment."""
+    """A score link from an email: noted as a click, which becomes an answer once it has settled and
+    was not part of a mail scanner's burst (saas.feedback.clicks); the page asks for a comment."""
     try:
         score = surveys.parse_score(touchpoint, request.args["score"])
     except InvalidSubmission:
         return _render_form(touchpoint, SurveyForm(submission_key=surveys.new_submission_key()))
-    cookie = COOKIE_PREFIX + str(touchpoint.id)
-    key = request.cookies.get(cookie, "")
+    if not _is_a_visit():
+        return _render_form(touchpoint, SurveyForm(score=score, submission_key=surveys.new_submission_key()))
+    key = request.cookies.get(_cookie_name(touchpoint), "")
     if not surveys.SUBMISSION_KEY_PATTERN.match(key):
         key = surveys.new_submission_key()
-    answer = Answer(
-        score=score, submission_key=key, locale=g.survey_locale,
-        channel=surveys.channel_from(request.args.get("c")), hidden=surveys.hidden_values(touchpoint, request.args),
-        source_address=request.remote_addr,
+    clicks.record_click(
+        touchpoint, score, key, locale=g.survey_locale, channel=surveys.channel_from(request.args.get("c")),
+        hidden=surveys.hidden_values(touchpoint, request.args), address=request.remote_addr,
     )
-    _store(touchpoint, answer)
-    redirect_to = redirect(url_for("survey.answer", token=touchpoint.token, key=key, lang=g.survey_locale))
-    redirect_to.set_cookie(
-        cookie, key, max_age=int(surveys.EDIT_WINDOW.total_seconds()), path=f"/s/{touchpoint.token}",
-        httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"],
-    )
-    return redirect_to
+    db.session.commit()
+    return _remembered(redirect(url_for("survey.answer", token=touchpoint.token, key=key, lang=g.survey_locale)),
+                       touchpoint, key)
+
+
+def _is_a_visit() -> bool:
+    """A browser opening the link as a page. Browsers say what a request is for (Fetch Metadata): an
+    image or a frame on another site, a script's fetch or a prefetch is not a person choosing a score.
+    A client too old to say is taken as a visit."""
+    if "prefetch" in request.headers.get("Sec-Purpose", "") + request.headers.get("Purpose", ""):
+        return False
+    return (request.headers.get("Sec-Fetch-Mode", "navigate") == "navigate"
+            and request.headers.get("Sec-Fetch-Dest", "document") == "document")
 
 
 @bp.route("/<token>/r/<key>")
 def answer(token, key):
-    """The comment page after a one-click score (refreshing it stores nothing new)."""
+    """The page after a one-click score (opening it again records nothing new): the score is saved,
+    a comment may follow."""
     touchpoint = _touchpoint(token)
+    page = _continued(touchpoint, key) if surveys.SUBMISSION_KEY_PATTERN.match(key) else None
+    if page is not None:
+        return page
     with tenant_scope(touchpoint.tenant_id):
-        response = surveys.find_submission(touchpoint, key)
-        if response is None:
-            abort(404)
-        if not surveys.can_still_edit(response):
+        if surveys.find_submission(touchpoint, key) is not None:  # answered, and too long ago to change
             return redirect(url_for("survey.thanks", token=token, k=key, lang=g.survey_locale))
-        form = SurveyForm(score=response.score, submission_key=key)
-        return _render_form(touchpoint, form, response=response)
+    # dropped with a scanner's burst, or a made-up key: the survey as it starts
+    return redirect(url_for("survey.show", token=token, lang=g.survey_locale))
 
 
 @bp.route("/<token>", methods=["POST"])
@@ -165,14 +210,16 @@ def submit(token):
                 consent=form.consent.data,
                 locale=g.survey_locale,
                 channel=surveys.channel_from(request.args.get("c")),
-                hidden=surveys.hidden_values(touchpoint, request.args), source_address=request.remote_addr,
+                hidden=surveys.hidden_values(touchpoint, request.args),
+                source=surveys.source_of(touchpoint, request.remote_addr),
             )
             _store(touchpoint, answer)
         except InvalidSubmission as error:
             db.session.rollback()
             attach_error(form, error)
         else:
-            return redirect(url_for("survey.thanks", token=token, k=answer.submission_key, lang=g.survey_locale))
+            thanks_page = url_for("survey.thanks", token=token, k=answer.submission_key, lang=g.survey_locale)
+            return _remembered(redirect(thanks_page), touchpoint, answer.submission_key)
     return _render_form(touchpoint, form, status=422)
 
 

@@ -2,19 +2,21 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import sqlalchemy as sa
 
 from saas.core.extensions import db
-from saas.feedback.models import Response, Touchpoint
-from saas.feedback.pipeline import process_response
-from saas.feedback.categories import ensure_categories
-from saas.feedback.surveys import Answer, new_submission_key, record_response
-from saas.core.timeutil import utcnow
-from tenants.models import Membership, Role, Tenant, User
 from saas.core.scoping import tenant_scope, unscoped
+from saas.core.timeutil import utcnow
+from saas.feedback.categories import ensure_categories
+from saas.feedback.models import Response, ScoreClick, Touchpoint
+from saas.feedback.pipeline import process_response
+from saas.feedback.surveys import Answer, new_submission_key, record_response
 from saas.feedback.touchpoints import create_touchpoint
+from tenants.models import Membership, Role, Tenant, User
 from tests.support.http import login, post_form
+from worker import jobs
 
 PASSWORD = "a long password"
 ZERNO_TEAM = (  # (email, name, role, locale)
@@ -136,3 +138,13 @@ def touchpoint_named(app, name) -> Touchpoint | None:
 
 def all_responses(app) -> list[Response]:
     return rows(app, Response)
+
+
+def settle_score_clicks(app, minutes: int = 1) -> int:
+    """What the clock does `minutes` later for one-click scores: the clicks are due (their time moved
+    back), the sweep job runs (jobs inline). How many became answers waiting for processing."""
+    with app.app_context(), unscoped():
+        for click in db.session.scalars(sa.select(ScoreClick)):
+            click.created_at -= timedelta(minutes=minutes)
+        db.session.commit()
+        return jobs.sweep_score_clicks()

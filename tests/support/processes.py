@@ -14,6 +14,7 @@ from pathlib import Path
 import redis
 
 BIN = Path(sys.executable).parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 WORKER_ARGS = ("-w", "worker.app_worker.AppWorker")  # as the Procfile runs it
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -162,3 +163,11 @@ class OwnRedis:
 
     def __exit__(self, *exc_info):
         self.stop()
+
+
+def run_flask(env: dict, *args: str) -> subprocess.CompletedProcess:
+    """A `flask` command, as an operator runs it against the app's environment."""
+    result = subprocess.run([BIN / "flask", *args], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
