@@ -62,12 +62,19 @@ def test_resolve_and_tell_then_the_customer_says_no(app):
     assert question.status_code == 200 and "Сменили курьерскую службу" in question.get_data(as_text=True)
     assert customer.get(path_of(link_in(message.body_text, "/yes"))).status_code == 200  # a scanner opens both
     assert (rows(app, Task)[0].status, rows(app, Task)[0].customer_solved) == (TaskStatus.RESOLVED, None)
-    page = customer.post(no)  # the customer presses "No"
+    [before] = rows(app, Task)
+    page = customer.post(no, data={"words": "Посылка снова\r\nпод забором"})  # the customer presses "No"
     assert page.status_code == 200 and '<html lang="ru">' in page.get_data(as_text=True)
     [task] = rows(app, Task)
     assert task.status == TaskStatus.OPEN and task.customer_solved is False
-    assert [m.recipient for m in rows(app, Message, kind="assignment")] == ["dina@zerno.example"] * 2
-    assert "Клієнт каже, що проблему не вирішено" in dina.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert task.due_at > before.due_at and task.reminded_at is None and task.escalated_at is None  # a new deadline
+    assert len(rows(app, Message, kind="assignment")) == 1  # the first assignment email is not sent again
+    [reopened] = rows(app, Message, kind="reopened")
+    assert reopened.recipient == "dina@zerno.example"
+    assert "Посылка снова\nпод забором" in reopened.body_text and "Сменили курьерскую службу" in reopened.body_text
+    assert "Новий термін" in reopened.body_text or "New deadline" in reopened.body_text
+    task_page = dina.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert "Клієнт каже, що проблему не вирішено" in task_page and "Посылка снова" in task_page
     customer.post(path_of(link_in(message.body_text, "/yes")))
     assert rows(app, Task)[0].customer_solved is True
     assert app.test_client().get("/f/forged-token/yes").status_code == 404

@@ -19,7 +19,8 @@ from saas.core.sql import insert
 from saas.core.timeutil import utcnow
 from saas.core.urls import absolute_url
 from saas.feedback.models import Response, Task, Unsubscribe
-from saas.feedback.tasks import notify_assignee, record_event, reopen
+from saas.feedback.surveys import clean_text
+from saas.feedback.tasks import notify_reopened, record_event, reopen, restart_deadline
 from tenants import tokens
 from tenants.models import Membership, Role, Tenant
 from tenants.services import require_verified_owner
@@ -167,19 +168,24 @@ def verdict_question(token: str) -> tuple[Tenant, str, str | None]:
         return task.response.touchpoint.tenant, task.response.locale, task.resolution_note
 
 
-def record_verdict(token: str, solved: bool) -> tuple[Tenant, str]:
-    """The customer's answer, given by pressing a button (a POST: mail scanners only open links). "No"
-    reopens the task and tells the assignee. Returns the business and the customer's language, for the
-    thank-you page."""
+MAX_VERDICT_WORDS = 2000
+
+
+def record_verdict(token: str, solved: bool, words: str = "") -> tuple[Tenant, str]:
+    """The customer's answer, given by pressing a button (a POST: mail scanners only open links), with
+    what they wrote beside "No", if anything. "No" reopens the task with a new deadline and tells the
+    assignee why. Returns the business and the customer's language, for the thank-you page."""
     task = verdict_task(token)
+    words = clean_text(words or "")[:MAX_VERDICT_WORDS].strip() if not solved else ""
     with tenant_scope(task.tenant_id):
         if task.customer_solved is not solved:
             task.customer_solved = solved
-            record_event(task, "customer_said", solved=solved)
+            record_event(task, "customer_said", solved=solved, **({"text": words} if words else {}))
             if not solved:
                 reopen(task, None, "The customer said it did not solve the problem.")
+                restart_deadline(task)
                 if task.assignee is not None:
-                    notify_assignee(task, [link.category for link in task.response.categories])
+                    notify_reopened(task, words)
         return task.response.touchpoint.tenant, task.response.locale
 
 

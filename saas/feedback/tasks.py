@@ -193,6 +193,13 @@ def reopen(task: Task, actor: Membership | None, why: str) -> None:
     record_event(task, "reopened", actor, why=why)
 
 
+def restart_deadline(task: Task) -> None:
+    """A task open again gets the business's whole SLA from now, and its reminder and escalation anew."""
+    now, sla = utcnow(), timedelta(hours=task.response.touchpoint.tenant.sla_hours)
+    task.due_at, task.escalate_at = now + sla, now + 2 * sla
+    task.reminded_at = task.escalated_at = None
+
+
 def correct_categories(task: Task, actor: Membership, category_ids: list[int]) -> None:
     """A person's choice replaces the rules' and is kept as `manual` (for learning)."""
     ids = list(dict.fromkeys(int(i) for i in category_ids))
@@ -238,5 +245,17 @@ def notify_assignee(task: Task, matched: list[Category]) -> None:
         "assignment", user.email, "task_assigned", locale=user.locale, tenant_id=task.tenant_id,
         task=task, response=response, tenant=tenant, assignee=user,
         categories=[category.name for category in matched],
+        due=local_time(task.due_at, tenant), link=absolute_url("tasks.show", task_id=task.id),
+    )
+
+
+def notify_reopened(task: Task, words: str) -> None:
+    """The assignee learns that the customer says it is not solved, in their words if they gave any, and
+    the new deadline: not the first assignment email again."""
+    user = task.assignee.user
+    tenant = task.response.touchpoint.tenant
+    queue_email(
+        "reopened", user.email, "task_reopened", locale=user.locale, tenant_id=task.tenant_id,
+        task=task, response=task.response, tenant=tenant, assignee=user, words=words,
         due=local_time(task.due_at, tenant), link=absolute_url("tasks.show", task_id=task.id),
     )

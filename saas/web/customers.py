@@ -32,7 +32,7 @@ def answer(token, verdict):
     try:
         if request.method == "GET":
             return _ask(*customers.verdict_question(token), token=token, verdict=verdict)
-        tenant, locale = customers.record_verdict(token, solved=verdict == "yes")
+        tenant, locale = customers.record_verdict(token, solved=verdict == "yes", words=request.form.get("words", ""))
     except InvalidToken:
         db.session.rollback()
         return render_template("customers/invalid.html"), 404
