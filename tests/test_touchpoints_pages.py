@@ -14,7 +14,7 @@ from saas.feedback.models import Response, Touchpoint
 from tenants.models import Tenant
 from tests.support.apps import make_app
 from tests.support.builders import add_touchpoint, all_responses, answer, settle_score_clicks, touchpoint_named
-from tests.support.http import link_in, messages, path_of, post_form, signup
+from tests.support.http import invitation_link, link_in, messages, path_of, post_form, signup
 
 
 def test_onboarding_walks_metric_then_touchpoints(app, client):
@@ -213,3 +213,29 @@ def test_editing_a_touchpoint_shows_and_keeps_its_kind(app, client):
                       page=f"/touchpoints/{touchpoint.id}")
     assert saved.status_code == 302
     assert touchpoint_named(app, "Shop counter").kind.value == "store"
+
+
+def _getting_started(client) -> list[tuple[str, str]]:
+    """(done|todo, text) of each step on the dashboard's "Getting started", or [] when it is gone."""
+    page = client.get("/dashboard").get_data(as_text=True)
+    return [(state, re.sub(r"<[^>]+>", "", text).strip())
+            for state, text in re.findall(r'<li class="(done|todo)">(.*?)</li>', page, re.S)]
+
+
+def test_getting_started_leads_to_the_metric_the_touchpoints_and_the_links_until_they_are_set(app, client):
+    signup(client)
+    assert [state for state, _ in _getting_started(client)] == ["done", "todo", "todo", "todo", "todo"]
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert 'class="button" href="/welcome/">Next: Choose your key metric' in page
+
+    post_form(client, "/welcome/", {"metric": "nps", "question": "", "locale": "en", "brand_color": "#2457c5",
+                                    "sla_hours": "24", "review_url": ""}, page="/welcome/")
+    post_form(client, "/welcome/touchpoints", {"names": ["Website"]}, page="/welcome/touchpoints")
+    assert [state for state, _ in _getting_started(client)] == ["done", "done", "done", "todo", "todo"]
+    assert 'href="/touchpoints/">Next: Share your survey links' in client.get("/dashboard").get_data(as_text=True)
+
+    answer(app.test_client(), touchpoint_named(app, "Website").token, score="9")
+    post_form(client, "/team/invite", {"email": "sam@example.com", "role": "staff"}, page="/team")
+    link = invitation_link(app, "sam@example.com")
+    post_form(app.test_client(), link, {"name": "Sam", "password": "sam password 1"}, page=link)
+    assert _getting_started(client) == []  # all set: the card is gone

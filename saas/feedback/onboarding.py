@@ -2,10 +2,15 @@
 the suggested touchpoints, and the end of the walk-through. The caller commits."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from saas.core.extensions import db
 from saas.core.scoping import tenant_scope
 from saas.core.timeutil import utcnow
 from saas.feedback.categories import ensure_categories
-from saas.feedback.models import Touchpoint, TouchpointKind
+from saas.feedback.models import Response, Touchpoint, TouchpointKind
 from saas.feedback.touchpoints import create_touchpoint, touchpoints
 from tenants import services
 from tenants.models import Membership, Tenant
@@ -39,6 +44,28 @@ def add_suggested(tenant: Tenant, names: list[str]) -> list[Touchpoint]:
         if name in kinds and name not in existing:
             created.append(create_touchpoint(tenant, name, kinds[name]))
     return created
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a business has come in setting up: what the dashboard's "Getting started" shows."""
+
+    metric_chosen: bool
+    touchpoints: bool
+    answers: bool
+    team: bool
+
+    @property
+    def complete(self) -> bool:
+        return self.metric_chosen and self.touchpoints and self.answers and self.team
+
+
+def progress(tenant: Tenant) -> Progress:
+    def any_row(model) -> bool:
+        return db.session.scalar(select(model.id).where(model.tenant_id == tenant.id).limit(1)) is not None
+
+    return Progress(metric_chosen=tenant.onboarded_at is not None, touchpoints=any_row(Touchpoint),
+                    answers=any_row(Response), team=len(services.team_members(tenant)) > 1)
 
 
 def finish_onboarding(tenant: Tenant) -> None:

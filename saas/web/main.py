@@ -3,6 +3,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, url_
 from flask_login import current_user
 
 from saas.core import outbox
+from saas.feedback import onboarding
 from saas.web import health
 from saas.web.context import current_membership, current_tenant, tenant_route
 from saas.web.extensions import csrf, limiter
@@ -26,7 +27,7 @@ def dashboard():
     return render_template(
         "main/dashboard.html",
         memberships=services.memberships_of(current_user),
-        team_size=len(services.team_members(current_tenant())),
+        progress=onboarding.progress(current_tenant()),
         action_form=ActionForm(),
     )
 
