@@ -115,3 +115,29 @@ def test_a_scanner_that_runs_scripts_opens_every_score_link_and_leaves_no_answer
     owner.goto("/responses/")
     expect(owner.locator("li.response")).to_have_count(1)
     expect(owner.locator("li.response .score")).to_have_text("7")
+
+
+def test_the_staff_pages_fit_a_phone_and_one_line_of_a_desktop(running_app, browser):
+    base_url, mailbox, _ = running_app
+    owner = owner_sets_up_a_shop_touchpoint(browser, base_url, mailbox)
+    link = owner.get_by_label("Survey link").input_value()
+    customer = browser.new_context(**PHONE).new_page()
+    customer.goto(link)
+    customer.locator("label[for=score-2]").click()
+    customer.locator("#comment").fill("Nobody answered the phone for an hour, twice, and the order never came")
+    customer.locator("#email").fill("a.very.long.address.of.a.customer.with.many.parts@a-rather-long-domain.example")
+    customer.locator("#consent").check()
+    customer.get_by_role("button", name="Send").click()
+    expect(customer.get_by_role("heading", name="Thank you!")).to_be_visible()
+
+    desktop_nav_height = owner.locator(".topbar").bounding_box()["height"]
+    assert desktop_nav_height < 70  # one line at 1280 px
+    phone = browser.new_context(base_url=base_url, storage_state=owner.context.storage_state(), **PHONE).new_page()
+    for path in ("/responses/", "/tasks/?view=all"):
+        phone.goto(path)
+        expect(phone.locator("li.response").first).to_be_visible()
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 360, path  # nothing wider than the phone
+        assert phone.locator(".topbar").bounding_box()["height"] < 80  # the menu is folded away
+    expect(phone.get_by_role("link", name="Team")).to_be_hidden()
+    phone.get_by_text("Menu").click()
+    expect(phone.get_by_role("link", name="Team")).to_be_visible()
