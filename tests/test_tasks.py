@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from saas.core.extensions import db
 from saas.core.outbox import Message
 from saas.core.scoping import unscoped
-from saas.core.timeutil import utcnow
+from saas.core.timeutil import as_utc, utcnow
 from saas.feedback.models import CategorySource, Response, Task, TaskEvent, TaskStatus
+from tenants.models import Tenant
 from tests.support.builders import build_business, complaint, rows, staff_client
-from tests.support.http import post_form
+from tests.support.http import post_form, signup
 
 
 def test_inbox_views_and_filters(app):
@@ -116,3 +118,30 @@ def test_resolving_or_dismissing_asks_for_a_cause_instead_of_presetting_one(app)
     [task] = rows(app, Task)
     assert task.status == TaskStatus.OPEN and task.resolution_note is None
     assert [event.kind for event in rows(app, TaskEvent)] == ["created", "assigned"]
+
+
+def test_staff_read_times_in_the_business_time_zone(app):
+    business = build_business(app)
+    task_id = complaint(app, business, "The courier was two hours late")
+    owner = staff_client(app, "owner@zerno.example")
+    settings = {"metric": "nps", "question": "", "locale": "uk", "brand_color": "#123456", "sla_hours": "24",
+                "review_url": "", "reply_to": ""}
+    refused = post_form(owner, "/settings/survey", {**settings, "timezone": "Mars/Olympus"}, page="/settings/survey")
+    assert refused.status_code == 422 and "Виберіть часовий пояс зі списку." in refused.get_data(as_text=True)
+    saved = post_form(owner, "/settings/survey", {**settings, "timezone": "America/New_York"}, page="/settings/survey")
+    assert saved.status_code == 302
+
+    [task] = rows(app, Task)
+    new_york = as_utc(task.due_at).astimezone(ZoneInfo("America/New_York"))
+    page = owner.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert new_york.strftime("%Y-%m-%d %H:%M %Z") in page  # the deadline
+    assert as_utc(task.created_at).astimezone(ZoneInfo("America/New_York")).strftime("%Y-%m-%d %H:%M") in page
+    assert new_york.strftime("%Y-%m-%d %H:%M %Z") in owner.get("/tasks/?view=all").get_data(as_text=True)
+
+
+def test_a_new_business_starts_in_the_time_zone_of_its_language(app):
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "uk"
+    signup(client)
+    with app.app_context():
+        assert db.session.scalar(sa.select(Tenant.timezone)) == "Europe/Kyiv"

@@ -1,6 +1,7 @@
-"""Time: now in UTC, stored moments read back as UTC, and a moment as a business reads it."""
+"""Time: now in UTC, stored moments read back as UTC, and a moment as a business reads it, in its time zone."""
+import functools
 from datetime import datetime, timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 
 def utcnow() -> datetime:
@@ -12,10 +13,21 @@ def as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def local_time(moment: datetime, tenant) -> str:
-    """A deadline as the business reads it: in its own time zone."""
+def local_time(moment: datetime, tenant, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
+    """A moment as the business reads it: in its own time zone (UTC without a business)."""
     try:
-        zone = ZoneInfo(tenant.timezone)
+        zone = ZoneInfo(tenant.timezone if tenant is not None else "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo("UTC")
-    return as_utc(moment).astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+    return as_utc(moment).astimezone(zone).strftime(fmt)
+
+
+# Where a business that speaks this language most likely is: its time zone until it chooses one.
+DEFAULT_TIMEZONES = {"en": "Europe/London", "ru": "Europe/Moscow", "uk": "Europe/Kyiv"}
+_AREAS = {"Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"}
+
+
+@functools.cache
+def timezones() -> tuple[str, ...]:
+    """The time zones a business may choose: every Area/City of the tz database, and UTC."""
+    return ("UTC", *sorted(zone for zone in available_timezones() if zone.split("/")[0] in _AREAS and "/" in zone))

@@ -13,6 +13,7 @@ from saas.core.errors import Refusal
 from saas.core.extensions import db
 from saas.core.i18n import LOCALES
 from saas.core.sql import owned
+from saas.core.timeutil import timezones
 from saas.feedback import metrics
 from saas.feedback.categories import relabel_defaults
 from saas.feedback.models import Response, Touchpoint, TouchpointKind
@@ -125,7 +126,7 @@ def delete_touchpoint(tenant: Tenant, touchpoint_id: int) -> None:
 
 def update_survey_settings(
     tenant: Tenant, metric: str, question: str, brand_color: str, review_url: str, locale: str,
-    sla_hours: int | None = None, reply_to: str | None = None,
+    sla_hours: int | None = None, reply_to: str | None = None, timezone: str | None = None,
 ) -> Tenant:
     if sla_hours is not None and not 1 <= sla_hours <= 168:
         raise Refusal(_l("Answer within 1 to 168 hours."), field="sla_hours")
@@ -133,6 +134,8 @@ def update_survey_settings(
         raise Refusal(_l("Choose English, Russian or Ukrainian."), field="locale")
     if metric not in metrics.METRICS:
         raise Refusal(_l("Choose NPS, CSAT or CES."), field="metric")
+    if timezone and timezone not in timezones():
+        raise Refusal(_l("Choose a time zone from the list."), field="timezone")
     if not COLOR_PATTERN.match(brand_color or ""):
         raise Refusal(_l("Use a colour like #2457c5."), field="brand_color")
     review_url = (review_url or "").strip()
@@ -150,6 +153,8 @@ def update_survey_settings(
         tenant.sla_hours = sla_hours
     if reply_to is not None:
         tenant.reply_to = normalise_email(reply_to) if reply_to.strip() else None
+    if timezone:
+        tenant.timezone = timezone
     return tenant
 
 

@@ -8,11 +8,13 @@ from flask import Flask, abort, g, redirect, render_template, request, session, 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
+from jinja2 import pass_context
 
 from saas.core import observability
 from saas.core.extensions import db
 from saas.core.i18n import LOCALES
 from saas.core.scoping import enter_tenant_scope, leave_scope
+from saas.core.timeutil import local_time
 from saas.web.extensions import login_manager
 from tenants import services, sessions
 from tenants.models import Role, User
@@ -80,6 +82,12 @@ def install_request_context(app: Flask) -> None:
     login_manager.session_protection = "basic"
     app.before_request(_load_tenant_context)
     app.teardown_request(_leave_tenant_context)
+
+    @app.template_filter("local")
+    @pass_context
+    def local(context, moment, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
+        """`{{ task.due_at|local }}`: a moment in the time zone of the page's business."""
+        return local_time(moment, context.get("tenant"), fmt) if moment is not None else ""
 
     @app.context_processor
     def inject_tenant():

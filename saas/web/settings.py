@@ -9,6 +9,7 @@ from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringF
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from saas.core.i18n import LOCALES
+from saas.core.timeutil import timezones
 from saas.feedback import customers, tasks, touchpoints
 from saas.feedback.metrics import METRICS
 from saas.web.actions import redirect_to, status_of, submit
@@ -47,6 +48,10 @@ class SurveySettingsForm(FlaskForm):
         _l("Answer customers within (hours)"), default=24, validators=[InputRequired(), NumberRange(1, 168)],
         description=_l("Each task's deadline. A customer left without an answer for more than a day is a customer lost."),
     )
+    # Checked by the service (a choice it does not know is refused at the field); left out, it stays as it is.
+    timezone = SelectField(_l("Time zone"), choices=options((zone, zone.replace("_", " ")) for zone in timezones()),
+                           validate_choice=False,
+                           description=_l("Deadlines, histories and lists show times in it."))
 
 
 class LoopSettingsForm(FlaskForm):
@@ -74,6 +79,7 @@ def survey_settings_form(tenant) -> SurveySettingsForm:
         form.question.data = touchpoints.question_for(tenant, tenant.locale)
         form.brand_color.data, form.review_url.data = tenant.brand_color, tenant.review_url or ""
         form.sla_hours.data, form.reply_to.data = tenant.sla_hours, tenant.reply_to or ""
+        form.timezone.data = tenant.timezone
     return form
 
 
@@ -81,7 +87,7 @@ def submit_survey_settings(tenant, form: SurveySettingsForm, done, again):
     """The survey settings' round trip (this page's and the onboarding's first step)."""
     return submit(form, lambda: touchpoints.update_survey_settings(
         tenant, form.metric.data, form.question.data, form.brand_color.data, form.review_url.data,
-        form.locale.data, form.sla_hours.data, form.reply_to.data or "",
+        form.locale.data, form.sla_hours.data, form.reply_to.data or "", form.timezone.data or None,
     ), done, again)
 
 

@@ -4,7 +4,7 @@ Their forms are in saas/web/tasks_forms.py."""
 from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 
-from saas.core.timeutil import as_utc, local_time, utcnow
+from saas.core.timeutil import as_utc, utcnow
 from saas.feedback import customers, tasks
 from saas.feedback.categories import categories as tenant_categories
 from saas.feedback.models import TaskStatus
@@ -26,10 +26,6 @@ from tenants.models import Role
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
 
-def _local(moment):
-    return local_time(moment, current_tenant())
-
-
 @bp.route("/")
 @tenant_route(Role.STAFF)
 def index():
@@ -49,7 +45,7 @@ def index():
     query_args = {k: v for k, v in request.args.items() if k not in ("page", "view")}
     return render_template(
         "tasks/index.html", pagination=pagination, counts=tasks.view_counts(me), view=view, form=form,
-        query_args=query_args, now=utcnow(), as_utc=as_utc, local_time=_local,
+        query_args=query_args, now=utcnow(), as_utc=as_utc,
     )
 
 
@@ -90,7 +86,7 @@ def show(task_id):
 def _page(task, status=200, **submitted):
     return render_template(
         "tasks/show.html", task=task, response=task.response, overdue=as_utc(task.due_at) < utcnow(),
-        local_time=_local, forms=_forms(task, **submitted), open=task.status in (TaskStatus.OPEN, TaskStatus.IN_PROGRESS),
+        forms=_forms(task, **submitted), open=task.status in (TaskStatus.OPEN, TaskStatus.IN_PROGRESS),
         cannot_contact=customers.why_not_contactable(task.response),
         members={m.id: m for m in team_services.team_members(current_tenant())},
         dismiss_reason=tasks.dismiss_reason_label, root_cause=tasks.root_cause_label,
