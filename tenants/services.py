@@ -24,7 +24,7 @@ from saas.core.i18n import LOCALES, supported
 from saas.core.outbox import queue_email, sent_since, sent_to_since
 from saas.core.scoping import unscoped
 from saas.core.sql import owned
-from saas.core.timeutil import utcnow
+from saas.core.timeutil import DEFAULT_TIMEZONES, utcnow
 from saas.core.urls import absolute_url
 from tenants import sessions, tokens
 from tenants.models import ROLE_RANK, Invitation, Membership, Role, Tenant, User
@@ -159,7 +159,8 @@ def signup(token: str, password: str) -> Membership:
     _require_strong(password, details["email"])
     locale = supported(details["locale"])
     business_name = display_name(details["business"]) or details["email"]
-    tenant = Tenant(name=business_name, slug=unique_slug(business_name), locale=locale, plan=plans.DEFAULT_PLAN)
+    tenant = Tenant(name=business_name, slug=unique_slug(business_name), locale=locale, plan=plans.DEFAULT_PLAN,
+                    timezone=DEFAULT_TIMEZONES[locale])
     user = User(email=details["email"], name=display_name(details["name"]), locale=locale, verified_at=utcnow())
     user.set_password(password)
     membership = Membership(tenant=tenant, user=user, role=Role.OWNER)

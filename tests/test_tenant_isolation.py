@@ -416,7 +416,7 @@ NOT_TENANT_PAGES = {
     "static", "main.index", "main.healthz",
     "auth.signup", "auth.finish_signup", "auth.login", "auth.logout", "auth.verify_email", "auth.resend_verification",
     "auth.forgot_password", "auth.reset_password",
-    "account.settings", "account.change_password", "account.change_email", "account.confirm_email_change",
+    "account.settings", "account.change_language", "account.change_password", "account.change_email", "account.confirm_email_change",
     "team.accept_invitation", "team.switch_tenant",
     "survey.show", "survey.submit", "survey.answer", "survey.thanks", "survey.theme", "survey.qr_code",
     "customers.unsubscribe", "customers.answer", "improvements.public", "survey.logo",
