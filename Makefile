@@ -8,20 +8,26 @@ export BASE_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: run test install translations clean
 
-$(BIN)/.installed: pyproject.toml
+# What running needs; `make test` adds the test tools on top.
+$(BIN)/.runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(BIN)/.test-tools: $(BIN)/.runtime
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(BIN)/.installed translations
+install: $(BIN)/.test-tools translations
 
-translations: $(BIN)/.installed
+translations: $(BIN)/.runtime
 	$(BIN)/pybabel compile -d saas/translations
 
-run: install
+run: $(BIN)/.runtime translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo
+	@echo "Emails are not sent: they are written to instance/outbox/ as .eml files, and an owner reads them on the Outbox page."
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: install

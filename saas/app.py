@@ -46,7 +46,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_path=str(app_config.INSTANCE_DIR),
-        template_folder=str(app_config.PROJECT_ROOT / "templates"),
+        template_folder=str(app_config.TEMPLATES_DIR),
         static_folder="static",
     )
     app.config.from_mapping(app_config.from_env())
@@ -68,7 +68,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(app_config.PROJECT_ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(app_config.MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)

@@ -8,8 +8,14 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-INSTANCE_DIR = PROJECT_ROOT / "instance"
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+# Installed from a wheel, the templates and migrations ship inside the package (see pyproject.toml); in a
+# checkout they are at its top, and so is instance/. An installed app keeps instance/ where it is started.
+INSTALLED = (PACKAGE_DIR / "templates").is_dir()
+RESOURCES_DIR = PACKAGE_DIR if INSTALLED else PACKAGE_DIR.parent
+TEMPLATES_DIR = RESOURCES_DIR / "templates"
+MIGRATIONS_DIR = RESOURCES_DIR / "migrations"
+INSTANCE_DIR = (Path.cwd() if INSTALLED else PACKAGE_DIR.parent) / "instance"
 
 
 DEVELOPMENT_SECRET_KEY = "dev-only-secret-change-me"
@@ -87,7 +93,7 @@ def from_env(environ=None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 64 * 1024,
         "BABEL_DEFAULT_LOCALE": "en",
-        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "saas" / "translations"),
+        "BABEL_TRANSLATION_DIRECTORIES": str(PACKAGE_DIR / "translations"),
         **_rate_limits(env, redis_url),
         "OUTBOX_RETRY_AFTER": timedelta(minutes=int(env.get("OUTBOX_RETRY_MINUTES", "5"))),
         "MAIL_MAX_ATTEMPTS": int(env.get("MAIL_MAX_ATTEMPTS", "8")),
