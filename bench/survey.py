@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import os
 import secrets
 import statistics
@@ -165,9 +166,12 @@ def _measure(port: int, token: str, args, cpu: ProcessCpu) -> dict:
     load = Load(port, args.concurrency, args.seconds, cpu)
     form_headers = {"Content-Type": "application/x-www-form-urlencoded"}
 
+    numbers = itertools.count()
+
     def submission():
+        # Each answer in words of its own: the same words and score from one address are one answer.
         body = urllib.parse.urlencode(
-            {"score": secrets.randbelow(11), "comment": "Bench: the coffee was fine, the queue long.",
+            {"score": secrets.randbelow(11), "comment": f"Bench answer {next(numbers)}: the coffee was fine, the queue long.",
              "submission_key": secrets.token_urlsafe(24)}
         )
         # Customers come from many addresses (the benchmarking range, RFC 2544): one address sending every

@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, false, func, select, update
+from sqlalchemy import Boolean, and_, bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 
 from billing import plans, usage
@@ -221,15 +221,23 @@ def _earlier_from_source(touchpoint: Touchpoint, answer: Answer) -> tuple[int, s
     if answer.source is None:
         return 0, None
     now = utcnow()
-    same = and_(Response.score == answer.score, Response.comment == answer.comment,
-                Response.created_at > now - EDIT_WINDOW) if answer.comment else false()
-    today, same_key = db.session.execute(
-        select(func.count(Response.id), func.max(Response.submission_key).filter(same)).where(
-            Response.touchpoint_id == touchpoint.id, Response.source == answer.source,
-            Response.created_at > now - timedelta(days=1),
-        )
-    ).one()
+    today, same_key = execute_built(_earlier_statement, {
+        "touchpoint_id": touchpoint.id, "source": answer.source, "day_start": now - timedelta(days=1),
+        "score": answer.score, "comment": answer.comment, "words_given": bool(answer.comment),
+        "window_start": now - EDIT_WINDOW,
+    }).one()
     return today, same_key
+
+
+@functools.cache
+def _earlier_statement(dialect: str):
+    table = Response.__table__
+    same_answer = and_(bindparam("words_given", type_=Boolean), table.c.score == bindparam("score"),
+                       table.c.comment == bindparam("comment"), table.c.created_at > bindparam("window_start"))
+    return select(func.count(table.c.id), func.max(table.c.submission_key).filter(same_answer)).where(
+        table.c.touchpoint_id == bindparam("touchpoint_id"), table.c.source == bindparam("source"),
+        table.c.created_at > bindparam("day_start"),
+    )
 
 
 def find_submission(touchpoint: Touchpoint, submission_key: str) -> Response | None:

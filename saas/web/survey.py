@@ -27,7 +27,7 @@ from worker.jobs import process_response
 from worker.queue import enqueue
 
 bp = Blueprint("survey", __name__, url_prefix="/s")
-COOKIE_PREFIX = "lp_answer_"
+ANSWER_COOKIE = "lp_answer"
 
 
 class SurveyForm(Form):
@@ -106,7 +106,7 @@ def show(token):
         return _closed(touchpoint)
     if "score" in request.args:
         return _one_click(touchpoint)
-    key = request.cookies.get(_cookie_name(touchpoint), "")
+    key = request.cookies.get(ANSWER_COOKIE, "")
     if surveys.SUBMISSION_KEY_PATTERN.match(key):  # this browser answered here a moment ago
         page = _continued(touchpoint, key)
         if page is not None:
@@ -114,16 +114,13 @@ def show(token):
     return _render_form(touchpoint, SurveyForm(submission_key=surveys.new_submission_key()))
 
 
-def _cookie_name(touchpoint) -> str:
-    return COOKIE_PREFIX + str(touchpoint.id)
-
-
-def _remembered(response, touchpoint, key: str):
+def _remembered(response, token: str, key: str):
     """The response, with a cookie naming this browser's answer for the edit window: coming back (the back
-    button, the link opened again) continues that answer instead of storing a second one."""
+    button, the link opened again) continues that answer instead of storing a second one. The cookie's
+    path is the survey's own, so each survey has its own."""
     response.set_cookie(
-        _cookie_name(touchpoint), key, max_age=int(surveys.EDIT_WINDOW.total_seconds()),
-        path=f"/s/{touchpoint.token}", httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"],
+        ANSWER_COOKIE, key, max_age=int(surveys.EDIT_WINDOW.total_seconds()), path=f"/s/{token}",
+        httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"],
     )
     return response
 
@@ -153,16 +150,16 @@ def _one_click(touchpoint):
         return _render_form(touchpoint, SurveyForm(submission_key=surveys.new_submission_key()))
     if not _is_a_visit():
         return _render_form(touchpoint, SurveyForm(score=score, submission_key=surveys.new_submission_key()))
-    key = request.cookies.get(_cookie_name(touchpoint), "")
+    key = request.cookies.get(ANSWER_COOKIE, "")
     if not surveys.SUBMISSION_KEY_PATTERN.match(key):
         key = surveys.new_submission_key()
     clicks.record_click(
         touchpoint, score, key, locale=g.survey_locale, channel=surveys.channel_from(request.args.get("c")),
         hidden=surveys.hidden_values(touchpoint, request.args), address=request.remote_addr,
     )
+    token = touchpoint.token  # read before the commit expires it
     db.session.commit()
-    return _remembered(redirect(url_for("survey.answer", token=touchpoint.token, key=key, lang=g.survey_locale)),
-                       touchpoint, key)
+    return _remembered(redirect(url_for("survey.answer", token=token, key=key, lang=g.survey_locale)), token, key)
 
 
 def _is_a_visit() -> bool:
@@ -219,7 +216,7 @@ def submit(token):
             attach_error(form, error)
         else:
             thanks_page = url_for("survey.thanks", token=token, k=answer.submission_key, lang=g.survey_locale)
-            return _remembered(redirect(thanks_page), touchpoint, answer.submission_key)
+            return _remembered(redirect(thanks_page), token, answer.submission_key)
     return _render_form(touchpoint, form, status=422)
 
 
