@@ -14,10 +14,9 @@ from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 
 from saas.app import create_app
-from saas.core.config import PROJECT_ROOT
 from saas.core.extensions import db
 from tests.support.apps import scratch_database
-from tests.support.processes import BIN
+from tests.support.processes import BIN, PROJECT_ROOT
 
 ACCOUNT_TABLES = {"tenant", "users", "membership", "invitation", "message"}
 

@@ -16,14 +16,13 @@ from rq import Queue
 from rq.cron import CronScheduler
 from rq.registry import FailedJobRegistry
 
-from saas.core.config import PROJECT_ROOT
 from saas.core.extensions import db
 from saas.core.outbox import Message, MessageStatus
 from saas.core.timeutil import utcnow
 from tests.support.apps import make_app
 from tests.support.http import link_in, messages, request_signup, signup
 from tests.support.mail import body_of
-from tests.support.processes import BIN, WORKER_ARGS, free_port
+from tests.support.processes import BIN, PROJECT_ROOT, WORKER_ARGS, free_port
 from worker import jobs
 from worker.queue import QUEUE_NAME
 
