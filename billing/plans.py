@@ -32,6 +32,13 @@ PLANS: dict[str, Plan] = {
 }
 DEFAULT_PLAN = "free"
 
+# What `flask billing setup` creates in a Stripe account: (amount in cents, currency) per paid plan and
+# interval. The pages show the prices Stripe has, which an operator may change there.
+LIST_PRICES: dict[str, dict[str, tuple[int, str]]] = {
+    "starter": {"month": (1900, "eur"), "year": (19000, "eur")},
+    "pro": {"month": (4900, "eur"), "year": (49000, "eur")},
+}
+
 
 def plan_for(tenant) -> Plan:
     return PLANS.get(tenant.plan, PLANS[DEFAULT_PLAN])

@@ -19,6 +19,7 @@ from saas.core.extensions import babel, db, migrate
 from saas.web import (
     account,
     auth,
+    billing,
     categories,
     converters,
     customers,
@@ -39,7 +40,7 @@ from saas.web.extensions import csrf, limiter, login_manager
 from worker import dispatch
 
 BLUEPRINTS = (main, auth, account, team, survey, touchpoints, settings, responses, onboarding, tasks, categories,
-              customers, improvements)
+              customers, improvements, billing)
 
 
 def create_app(overrides: dict | None = None) -> Flask:

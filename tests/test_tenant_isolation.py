@@ -419,7 +419,7 @@ NOT_TENANT_PAGES = {
     "account.settings", "account.change_language", "account.change_password", "account.change_email", "account.confirm_email_change",
     "team.accept_invitation", "team.switch_tenant",
     "survey.show", "survey.submit", "survey.answer", "survey.thanks", "survey.theme", "survey.qr_code",
-    "customers.unsubscribe", "customers.answer", "improvements.public", "survey.logo",
+    "customers.unsubscribe", "customers.answer", "improvements.public", "survey.logo", "billing.webhook",
 }
 
 

@@ -4,11 +4,15 @@ They run inside an app context: the worker's (worker.app_worker, the one place t
 for jobs) or the caller's when the queue runs them inline."""
 from __future__ import annotations
 
+import stripe
+
+from billing import sync as mirror
 from saas.core import outbox
 from saas.core.extensions import db
 from saas.core.scoping import tenant_scope, unscoped
 from saas.feedback import clicks, improvements, pipeline, sweeps
 from saas.feedback.models import Improvement
+from tenants import billing
 from worker import mail
 from worker.queue import enqueue
 
@@ -88,3 +92,29 @@ def send_improvement(tenant_id: int, improvement_id: int) -> int:
             total += sent
             if not sent:
                 return total
+
+
+def process_stripe_event(event_id: int) -> None:
+    """Re-read the subscription a webhook event is about and apply it. If Stripe cannot be reached the
+    error is recorded and raised, so RQ retries; the event stays pending for the sweep meanwhile."""
+    try:
+        with unscoped():
+            billing.process_event(event_id)
+        db.session.commit()
+    except stripe.StripeError as error:
+        db.session.rollback()
+        with unscoped():
+            mirror.fail_event(event_id, repr(error))
+        db.session.commit()
+        raise
+
+
+def sweep_billing() -> dict:
+    """Events pending too long are processed again; plans whose grace or comp ended fall back."""
+    with unscoped():
+        overdue = billing.overdue_events()
+        changed = billing.apply_deadlines()
+    db.session.commit()
+    for event_id in overdue:
+        enqueue(process_stripe_event, event_id)
+    return {"events": len(overdue), "plans_changed": changed}

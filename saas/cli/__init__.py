@@ -1,15 +1,18 @@
-"""`flask create-admin EMAIL`, `flask demo`, `flask categorise` and `flask sweep`."""
+"""`flask create-admin EMAIL`, `flask demo`, `flask categorise`, `flask sweep` and `flask billing …`."""
 import json
 import sys
 
 import click
 from flask import Flask
+from flask.cli import AppGroup
 
+from billing import stripe_api
 from saas.cli.demo import seed_demo
 from saas.core.errors import Refusal
 from saas.core.extensions import db
 from saas.feedback.categoriser import analyse
 from saas.feedback.metrics import METRICS
+from tenants import billing as tenants_billing
 from tenants.services import create_platform_admin
 from worker import jobs
 
@@ -63,8 +66,26 @@ def install(app: Flask) -> None:
         click.echo(json.dumps({
             "score_clicks": jobs.sweep_score_clicks(),
             "messages": jobs.sweep_outbox(), "responses": jobs.sweep_responses(),
-            "improvements": jobs.sweep_improvements(), **jobs.sweep_deadlines(),
+            "improvements": jobs.sweep_improvements(), **jobs.sweep_deadlines(), "billing": jobs.sweep_billing(),
         }))
+
+    billing_group = AppGroup("billing", help="The plans in Stripe, and each tenant's subscription from it.")
+    app.cli.add_command(billing_group)
+
+    @billing_group.command("setup")
+    def billing_setup():
+        """Create the products and prices in the Stripe account (STRIPE_SECRET_KEY); running it again
+        creates nothing new."""
+        created = stripe_api.setup_catalogue()
+        click.echo(f"created: {', '.join(created)}" if created else "the catalogue was complete: nothing created")
+
+    @billing_group.command("sync")
+    @click.option("--tenant", "slug", help="Only the business with this slug.")
+    def billing_sync(slug):
+        """Reconcile every tenant with a Stripe customer (or one) from what Stripe says now."""
+        changed = tenants_billing.sync_all(slug)
+        db.session.commit()
+        click.echo(json.dumps(changed))
 
     @app.cli.command("demo")
     def demo():

@@ -97,6 +97,12 @@ def from_env(environ=None) -> dict:
         **_rate_limits(env, redis_url),
         "OUTBOX_RETRY_AFTER": timedelta(minutes=int(env.get("OUTBOX_RETRY_MINUTES", "5"))),
         "MAIL_MAX_ATTEMPTS": int(env.get("MAIL_MAX_ATTEMPTS", "8")),
+        # Billing: unset STRIPE_SECRET_KEY means payments are not configured (the plans are shown, not sold).
+        "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY") or None,
+        "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
+        "STRIPE_AUTOMATIC_TAX": _flag("STRIPE_AUTOMATIC_TAX", False),
+        "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or None,  # another Stripe-compatible API (a local fake)
+        "BILLING_GRACE_DAYS": int(env.get("BILLING_GRACE_DAYS", "7")),
     }
 
 

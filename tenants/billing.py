@@ -1,0 +1,138 @@
+"""A tenant's billing, from the tenant's side: its billing account, the plan it may use, and what changes
+them (Checkout, the Customer Portal, Stripe's events, deadlines passing). The Stripe calls and the mirror
+are billing's; this module knows the tenant and writes its plan. The caller commits."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import stripe
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+
+from billing import entitlement, stripe_api
+from billing import sync as mirror
+from billing.models import BillingAccount, EventStatus
+from billing.plans import PLANS
+from saas.core.errors import Refusal
+from saas.core.extensions import db
+from saas.core.scoping import tenant_scope, unscoped
+from saas.core.timeutil import utcnow
+from tenants.models import Tenant, User
+
+PENDING_TOO_LONG = timedelta(minutes=5)
+
+
+class BillingUnavailable(Refusal):
+    """Stripe could not be reached or refused: said in words, nothing changed."""
+
+    def __init__(self):
+        super().__init__(_l("Payments are not available right now. Please try again in a few minutes."))
+
+
+def account_of(tenant: Tenant, lock: bool = False) -> BillingAccount:
+    """The tenant's billing account, made on first need."""
+    with tenant_scope(tenant.id):
+        query = select(BillingAccount).where(BillingAccount.tenant_id == tenant.id)
+        account = db.session.scalar(query.with_for_update() if lock else query)
+        if account is None:
+            account = BillingAccount(tenant_id=tenant.id, cancel_at_period_end=False)
+            db.session.add(account)
+            db.session.flush()
+        return account
+
+
+def sync_subscription(tenant: Tenant, now: datetime | None = None) -> bool:
+    """Re-read the tenant's subscription from Stripe into the mirror and apply it; whether the plan changed."""
+    account = account_of(tenant, lock=True)
+    mirror.mirror_subscription(account, now)
+    return entitlement.apply(tenant, account, now)
+
+
+def has_live_subscription(account: BillingAccount) -> bool:
+    return account.subscription_id is not None and account.status not in (None, "canceled", "incomplete_expired")
+
+
+def start_checkout(tenant: Tenant, owner: User, plan: str, interval: str, success_url: str, cancel_url: str) -> str:
+    """The Stripe Checkout page's address for this plan. A tenant with a subscription changes it in the
+    portal: it never gets a second one."""
+    if plan not in PLANS or plan == "free" or interval not in stripe_api.INTERVALS:
+        raise Refusal(_l("Choose one of the plans shown."))
+    account = account_of(tenant, lock=True)
+    if has_live_subscription(account):
+        raise Refusal(_l("You have a subscription already: change your plan with Manage billing."))
+    try:
+        price = stripe_api.prices().get((plan, interval))
+        if price is None:
+            raise Refusal(_l("This plan cannot be bought right now."))
+        if account.stripe_customer_id is None:
+            account.stripe_customer_id = stripe_api.create_customer(tenant.name, owner.email, tenant.id)
+        return stripe_api.checkout_url(account.stripe_customer_id, price, tenant.id, success_url, cancel_url)
+    except stripe.StripeError as error:
+        raise BillingUnavailable() from error
+
+
+def portal(tenant: Tenant, return_url: str) -> str:
+    account = account_of(tenant)
+    if account.stripe_customer_id is None:
+        raise Refusal(_l("There is nothing to manage yet: choose a plan first."))
+    try:
+        return stripe_api.portal_url(account.stripe_customer_id, return_url)
+    except stripe.StripeError as error:
+        raise BillingUnavailable() from error
+
+
+def returned_from_checkout(tenant: Tenant, session_id: str) -> BillingAccount:
+    """The success page: never trusts the redirect. The session must be this tenant's customer's; then the
+    subscription is read from Stripe once."""
+    account = account_of(tenant)
+    try:
+        if account.stripe_customer_id and stripe_api.checkout_customer(session_id) == account.stripe_customer_id:
+            sync_subscription(tenant)
+    except stripe.InvalidRequestError:
+        pass  # a made-up or another account's session: nothing to read, the page says what the mirror says
+    except stripe.StripeError as error:
+        raise BillingUnavailable() from error
+    return account
+
+
+def process_event(event_id: int) -> None:
+    """Act on a stored webhook event: re-read its customer's subscription and apply it. Raises
+    stripe.StripeError when Stripe cannot be reached (the event stays pending for a retry)."""
+    event, account = mirror.claim_event(event_id)
+    if account is None:
+        return
+    tenant = db.session.get(Tenant, account.tenant_id)
+    mirror.mirror_subscription(account)
+    entitlement.apply(tenant, account)
+    mirror.finish_event(event, EventStatus.PROCESSED, account)
+
+
+def overdue_events(now: datetime | None = None) -> list[int]:
+    """Events pending for too long (Stripe was down, a worker died): the sweep processes them again."""
+    return mirror.pending_events((now or utcnow()) - PENDING_TOO_LONG)
+
+
+def apply_deadlines(now: datetime | None = None) -> int:
+    """Plans whose grace period or comp has ended fall back; how many tenants changed plan."""
+    now = now or utcnow()
+    accounts = db.session.scalars(select(BillingAccount).where(or_(
+        BillingAccount.status == "past_due", BillingAccount.comp_until.is_not(None),
+    ))).all()
+    changed = 0
+    for account in accounts:
+        changed += entitlement.apply(db.session.get(Tenant, account.tenant_id), account, now)
+    return changed
+
+
+def sync_all(slug: str | None = None) -> dict[str, str]:
+    """Every tenant with a Stripe customer (or the one with this slug) synced from Stripe; slug → plan."""
+    query = select(Tenant).join(BillingAccount, BillingAccount.tenant_id == Tenant.id).where(
+        BillingAccount.stripe_customer_id.is_not(None))
+    if slug:
+        query = query.where(Tenant.slug == slug)
+    plans_now = {}
+    with unscoped():
+        for tenant in db.session.scalars(query).all():
+            sync_subscription(tenant)
+            plans_now[tenant.slug] = tenant.plan
+    return plans_now
