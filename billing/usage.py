@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 from datetime import date, datetime
 
-from sqlalchemy import Date, Integer, UniqueConstraint
+from sqlalchemy import Date, Integer, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.core.extensions import db
@@ -23,6 +23,12 @@ class Usage(TenantScoped, db.Model):
 
 def month_of(moment: datetime) -> date:
     return date(moment.year, moment.month, 1)
+
+
+def this_month(tenant_id: int) -> int:
+    """Responses counted so far this month (the caller is in the tenant's scope)."""
+    return db.session.scalar(select(Usage.responses).where(Usage.tenant_id == tenant_id,
+                                                           Usage.month == month_of(utcnow()))) or 0
 
 
 def count_response(tenant_id: int, moment: datetime | None = None) -> int:

@@ -81,30 +81,31 @@ def portal(tenant: Tenant, return_url: str) -> str:
         raise BillingUnavailable() from error
 
 
-def returned_from_checkout(tenant: Tenant, session_id: str) -> BillingAccount:
+def returned_from_checkout(tenant: Tenant, session_id: str) -> tuple[BillingAccount, bool]:
     """The success page: never trusts the redirect. The session must be this tenant's customer's; then the
-    subscription is read from Stripe once."""
-    account = account_of(tenant)
+    subscription is read from Stripe once. The account, and whether the plan changed."""
+    account, changed = account_of(tenant), False
     try:
         if account.stripe_customer_id and stripe_api.checkout_customer(session_id) == account.stripe_customer_id:
-            sync_subscription(tenant)
+            changed = sync_subscription(tenant)
     except stripe.InvalidRequestError:
         pass  # a made-up or another account's session: nothing to read, the page says what the mirror says
     except stripe.StripeError as error:
         raise BillingUnavailable() from error
-    return account
+    return account, changed
 
 
-def process_event(event_id: int) -> None:
-    """Act on a stored webhook event: re-read its customer's subscription and apply it. Raises
-    stripe.StripeError when Stripe cannot be reached (the event stays pending for a retry)."""
+def process_event(event_id: int) -> int | None:
+    """Act on a stored webhook event: re-read its customer's subscription and apply it; the tenant's id if
+    its plan changed. Raises stripe.StripeError when Stripe cannot be reached (the event stays pending)."""
     event, account = mirror.claim_event(event_id)
     if account is None:
-        return
+        return None
     tenant = db.session.get(Tenant, account.tenant_id)
     mirror.mirror_subscription(account)
-    entitlement.apply(tenant, account)
+    changed = entitlement.apply(tenant, account)
     mirror.finish_event(event, EventStatus.PROCESSED, account)
+    return tenant.id if changed else None
 
 
 def overdue_events(now: datetime | None = None) -> list[int]:
@@ -125,7 +126,8 @@ def apply_deadlines(now: datetime | None = None) -> int:
 
 
 def sync_all(slug: str | None = None) -> dict[str, str]:
-    """Every tenant with a Stripe customer (or the one with this slug) synced from Stripe; slug → plan."""
+    """Every tenant with a Stripe customer (or the one with this slug) synced from Stripe; slug → plan.
+    (Answers a bigger plan has room for are unlocked by the caller: worker.jobs.unlock_responses.)"""
     query = select(Tenant).join(BillingAccount, BillingAccount.tenant_id == Tenant.id).where(
         BillingAccount.stripe_customer_id.is_not(None))
     if slug:
@@ -136,3 +138,7 @@ def sync_all(slug: str | None = None) -> dict[str, str]:
             sync_subscription(tenant)
             plans_now[tenant.slug] = tenant.plan
     return plans_now
+
+
+def tenant_ids(slugs) -> list[int]:
+    return list(db.session.scalars(select(Tenant.id).where(Tenant.slug.in_(list(slugs)))))

@@ -4,6 +4,7 @@ Stripe's scheme (played to the app's real endpoint, as Stripe delivers them), an
 limit reads. Jobs run inline, so a delivered event is processed within its request."""
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 
@@ -13,10 +14,12 @@ import sqlalchemy as sa
 from billing.entitlement import effective_plan
 from billing.models import BillingAccount, EventStatus, StripeEvent
 from saas.core.extensions import db
+from saas.core.outbox import Message
 from saas.core.scoping import unscoped
 from saas.core.timeutil import utcnow
+from saas.feedback.models import Response, ResponseState, Task, Touchpoint
 from tests.support.apps import make_app
-from tests.support.builders import add_touchpoint
+from tests.support.builders import add_touchpoint, build_business, rows, staff_client, submit, touchpoint_named
 from tests.support.fake_stripe import FakeStripeProcess
 from tests.support.http import post_form, signup
 
@@ -152,7 +155,7 @@ def test_the_success_page_trusts_only_stripe_and_only_this_tenants_session(payin
 
 def test_staff_and_admins_cannot_pay_and_staff_cannot_see_billing(paying_app):
     from tenants.models import Role
-    from tests.support.builders import ZERNO_TEAM, build_business, staff_client
+    from tests.support.builders import ZERNO_TEAM
 
     build_business(paying_app, team=(*ZERNO_TEAM, ("ivan@zerno.example", "Ivan", Role.ADMIN, "en")))
     staff, admin = staff_client(paying_app), staff_client(paying_app, "ivan@zerno.example")
@@ -304,3 +307,68 @@ def test_a_comp_overrides_stripe_until_it_ends(app, comp_until_days, expected):
     with app.app_context():
         assert effective_plan(mirror, now) == expected
         assert effective_plan(BillingAccount(plan="pro", status="active", comp_plan="starter"), now) == "starter"
+
+
+# --- limits ---------------------------------------------------------------------------------------
+
+
+def _answers(app, token: str, count: int, comment: str = "Cold coffee and a long queue") -> list[int]:
+    return [submit(app, token, 3, f"{comment} #{n}") for n in range(count)]
+
+
+def _state_counts(app) -> dict:
+    with app.app_context(), unscoped():
+        return dict(db.session.execute(sa.select(Response.state, sa.func.count()).group_by(Response.state)).all())
+
+
+def test_owners_hear_at_80_and_100_percent_of_the_quota_once_and_see_a_banner(app):
+    business = build_business(app, plan="free")
+    _answers(app, business["touchpoint"], 79)
+    owner = staff_client(app, "owner@zerno.example")
+    assert "answers of this month" not in owner.get("/dashboard").get_data(as_text=True)
+    _answers(app, business["touchpoint"], 1)
+    assert [m.recipient for m in rows(app, Message, kind="quota_80")] == ["owner@zerno.example"]
+    [banner] = re.findall(r'<div class="banner" role="status">(.*?)</div>', owner.get("/dashboard").get_data(
+        as_text=True), re.S)
+    assert "80 з 100" in banner  # in the owner's language
+    _answers(app, business["touchpoint"], 25)
+    [full] = rows(app, Message, kind="quota_100")
+    assert full.recipient == "owner@zerno.example" and "/billing/" in full.body_text
+    assert len(rows(app, Message, kind="quota_80")) == 1  # once each
+    assert _state_counts(app)[ResponseState.LOCKED] == 5
+    assert staff_client(app).get("/dashboard").get_data(as_text=True).count('class="banner"') == 0  # owners only
+
+
+def test_a_bigger_plan_unlocks_locked_answers_oldest_first_and_processes_them(paying_app, fake_stripe):
+    owner = owner_of(paying_app)
+    assert add_touchpoint(owner).status_code == 302
+    token = touchpoint_named(paying_app, "Shop counter").token
+    ids = _answers(paying_app, token, 103)
+    assert _state_counts(paying_app)[ResponseState.LOCKED] == 3
+    back = fake_stripe.pay(checkout(owner).headers["Location"])
+    owner.get(back.removeprefix("http://localhost"))  # the success page reads Stripe: starter, unlocked
+    assert plan(paying_app) == "starter"
+    states = _state_counts(paying_app)
+    assert ResponseState.LOCKED not in states and states.get(ResponseState.RECEIVED, 0) == 100  # never processed
+    with paying_app.app_context(), unscoped():
+        processed = set(db.session.scalars(sa.select(Response.id).where(Response.processed_at.is_not(None))))
+    assert processed == set(ids[100:])  # the three that were locked, now processed
+    deliver(paying_app, fake_stripe)  # the events come later: nothing is unlocked or processed twice
+    assert len(rows(paying_app, Task)) == len({task.response_id for task in rows(paying_app, Task)})
+
+
+def test_a_downgrade_removes_nothing_and_new_things_wait_until_within_the_plan(paying_app, fake_stripe):
+    owner = owner_of(paying_app)
+    subscribe(paying_app, fake_stripe, owner)
+    for name in ("One", "Two", "Three"):
+        assert add_touchpoint(owner, name=name).status_code == 302
+    subscription_id = account(paying_app).subscription_id
+    fake_stripe.set_subscription(subscription_id, status="canceled")
+    deliver(paying_app, fake_stripe)
+    assert plan(paying_app) == "free"
+    with paying_app.app_context(), unscoped():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Touchpoint).where(Touchpoint.active)) == 3
+    assert add_touchpoint(owner, name="Four").status_code == 422
+    assert "You use more than this plan includes" in owner.get("/billing/").get_data(as_text=True)
+    _answers(paying_app, touchpoint_named(paying_app, "Three").token, 101)
+    assert _state_counts(paying_app)[ResponseState.LOCKED] == 1  # the free quota, kept and locked

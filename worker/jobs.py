@@ -10,9 +10,10 @@ from billing import sync as mirror
 from saas.core import outbox
 from saas.core.extensions import db
 from saas.core.scoping import tenant_scope, unscoped
-from saas.feedback import clicks, improvements, pipeline, sweeps
+from saas.feedback import clicks, improvements, pipeline, quota, sweeps
 from saas.feedback.models import Improvement
 from tenants import billing
+from tenants.models import Tenant
 from worker import mail
 from worker.queue import enqueue
 
@@ -95,12 +96,15 @@ def send_improvement(tenant_id: int, improvement_id: int) -> int:
 
 
 def process_stripe_event(event_id: int) -> None:
-    """Re-read the subscription a webhook event is about and apply it. If Stripe cannot be reached the
-    error is recorded and raised, so RQ retries; the event stays pending for the sweep meanwhile."""
+    """Re-read the subscription a webhook event is about and apply it (a bigger plan unlocks answers). If
+    Stripe cannot be reached the error is recorded and raised, so RQ retries; the event stays pending for
+    the sweep meanwhile."""
     try:
         with unscoped():
-            billing.process_event(event_id)
+            changed_tenant = billing.process_event(event_id)
         db.session.commit()
+        if changed_tenant is not None:
+            enqueue(unlock_responses, changed_tenant)
     except stripe.StripeError as error:
         db.session.rollback()
         with unscoped():
@@ -118,3 +122,14 @@ def sweep_billing() -> dict:
     for event_id in overdue:
         enqueue(process_stripe_event, event_id)
     return {"events": len(overdue), "plans_changed": changed}
+
+
+def unlock_responses(tenant_id: int) -> int:
+    """After the plan changed: the locked answers it now has room for are unlocked and processed."""
+    with unscoped():
+        tenant = db.session.get(Tenant, tenant_id)
+        unlocked = quota.unlock_within_quota(tenant) if tenant is not None else []
+    db.session.commit()
+    for response_id in unlocked:
+        enqueue(process_response, response_id)
+    return len(unlocked)

@@ -83,9 +83,11 @@ def install(app: Flask) -> None:
     @click.option("--tenant", "slug", help="Only the business with this slug.")
     def billing_sync(slug):
         """Reconcile every tenant with a Stripe customer (or one) from what Stripe says now."""
-        changed = tenants_billing.sync_all(slug)
+        plans_now = tenants_billing.sync_all(slug)
         db.session.commit()
-        click.echo(json.dumps(changed))
+        for tenant_id in tenants_billing.tenant_ids(plans_now):
+            jobs.unlock_responses(tenant_id)
+        click.echo(json.dumps(plans_now))
 
     @app.cli.command("demo")
     def demo():

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from billing import plans, usage
 from saas.core.extensions import db
 from saas.core.scoping import tenant_scope
-from saas.core.timeutil import utcnow
 from saas.feedback.models import Response, ResponseState, Touchpoint
 from tenants import services
 
@@ -39,8 +38,7 @@ class UsageSummary:
 def usage_summary(tenant) -> UsageSummary:
     plan = plans.plan_for(tenant)
     with tenant_scope(tenant.id):
-        responses = db.session.scalar(select(usage.Usage.responses).where(
-            usage.Usage.tenant_id == tenant.id, usage.Usage.month == usage.month_of(utcnow()))) or 0
+        responses = usage.this_month(tenant.id)
         active = db.session.scalar(select(func.count(Touchpoint.id)).where(
             Touchpoint.tenant_id == tenant.id, Touchpoint.active.is_(True)))
         locked = db.session.scalar(select(func.count(Response.id)).where(

@@ -27,6 +27,7 @@ from saas.core.i18n import LOCALES
 from saas.core.scoping import tenant_scope, unscoped
 from saas.core.sql import execute_built, insert_for, owned
 from saas.core.timeutil import as_utc, utcnow
+from saas.feedback import quota
 from saas.feedback.metrics import metric
 from saas.feedback.models import Channel, Response, ResponseState, Touchpoint
 
@@ -187,7 +188,9 @@ def record_unless_answered(touchpoint: Touchpoint, answer: Answer) -> tuple[int,
 def count_against_quota(tenant, response_id: int) -> bool:
     """Count the response in this month's usage; over the plan's quota it is locked. Whether it now
     waits for processing."""
-    if plans.is_over_response_quota(tenant, usage.count_response(tenant.id)):
+    count = usage.count_response(tenant.id)
+    quota.warn_if_crossing(tenant, count)
+    if plans.is_over_response_quota(tenant, count):
         db.session.execute(update(Response).where(Response.id == response_id).values(state=ResponseState.LOCKED))
         return False
     return True

@@ -16,7 +16,7 @@ from saas.web.extensions import csrf, limiter
 from saas.web.forms import ActionForm
 from tenants import billing
 from tenants.models import Role
-from worker.jobs import process_stripe_event
+from worker.jobs import process_stripe_event, unlock_responses
 from worker.queue import enqueue
 
 bp = Blueprint("billing", __name__, url_prefix="/billing")
@@ -71,11 +71,13 @@ def _to_stripe(page_url):
 @tenant_route(Role.OWNER)
 def success():
     try:
-        account = billing.returned_from_checkout(current_tenant(), request.args.get("session_id", "")[:255])
+        account, changed = billing.returned_from_checkout(current_tenant(), request.args.get("session_id", "")[:255])
     except Refusal as refusal:
         db.session.rollback()
         return redirect_to("billing.index", refusal.message, category="error")
     db.session.commit()
+    if changed:
+        enqueue(unlock_responses, current_tenant().id)
     return render_template("billing/success.html", account=account, plan=PLANS.get(current_tenant().plan))
 
 

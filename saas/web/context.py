@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from jinja2 import pass_context
 
+from billing import plans, usage
 from saas.core import observability
 from saas.core.extensions import db
 from saas.core.i18n import LOCALES
@@ -92,11 +93,22 @@ def install_request_context(app: Flask) -> None:
     @app.context_processor
     def inject_tenant():
         return {
+            "quota_used": _quota_used,
             "membership": current_membership(),
             "tenant": current_tenant(),
             "Role": Role,
             "page_locale": str(get_locale()),
         }
+
+
+def _quota_used() -> tuple[int, int] | None:
+    """(answers this month, the plan's quota) once past 80% of it, for the owners' banner; else None."""
+    tenant = current_tenant()
+    limit = plans.plan_for(tenant).responses_per_month if tenant is not None else None
+    if limit is None:
+        return None
+    used = usage.this_month(tenant.id)
+    return (used, limit) if used >= 0.8 * limit else None
 
 
 def tenant_route(min_role: Role = Role.STAFF):
