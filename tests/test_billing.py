@@ -89,7 +89,9 @@ def subscribe(app, fake, owner) -> str:
 def test_billing_setup_creates_the_catalogue_once(paying_app, fake_stripe):
     again = paying_app.test_cli_runner().invoke(args=["billing", "setup"])
     assert again.exit_code == 0 and "nothing created" in again.output
-    page = owner_of(paying_app).get("/billing/").get_data(as_text=True)
+    response = owner_of(paying_app).get("/billing/")
+    assert "form-action 'self' https://checkout.stripe.com" in response.headers["Content-Security-Policy"]
+    page = response.get_data(as_text=True)
     for price in ("19.00 EUR / month", "190.00 EUR / year", "49.00 EUR / month", "490.00 EUR / year"):
         assert price in page  # shown from Stripe
 

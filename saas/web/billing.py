@@ -1,5 +1,7 @@
 """The billing page (owners act; admins read), Checkout and the Customer Portal, and Stripe's webhook."""
-from flask import Blueprint, abort, current_app, redirect, render_template, request
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request
 from flask_login import current_user
 from stripe import SignatureVerificationError
 
@@ -14,12 +16,15 @@ from saas.web.actions import redirect_to
 from saas.web.context import current_membership, current_tenant, tenant_route
 from saas.web.extensions import csrf, limiter
 from saas.web.forms import ActionForm
+from saas.web.security import CONTENT_SECURITY_POLICY
 from tenants import billing
 from tenants.models import Role
 from worker.jobs import process_stripe_event, unlock_responses
 from worker.queue import enqueue
 
 bp = Blueprint("billing", __name__, url_prefix="/billing")
+# Where the page's buttons lead (a POST answered with a redirect there, which form-action governs).
+STRIPE_PAGES = ("https://checkout.stripe.com", "https://billing.stripe.com")
 MAX_WEBHOOK_BODY = 256 * 1024  # Stripe's events are a few KB; anything this large is not one
 
 
@@ -35,12 +40,23 @@ def index():
             prices = stripe_api.prices()
         except Exception:  # noqa: BLE001 - the page still shows the plan and usage when Stripe is down
             unavailable = True
-    return render_template(
+    return _allowing_stripe_pages(render_template(
         "billing/index.html", account=account, plans=PLANS, prices=prices, unavailable=unavailable,
         configured=stripe_api.configured(), usage=usage_summary(tenant), grace_ends=entitlement.grace_ends(account),
         live=billing.has_live_subscription(account), can_pay=current_membership().has_role(Role.OWNER),
         action_form=ActionForm(),
-    )
+    ))
+
+
+def _allowing_stripe_pages(page: str):
+    """The page, with a Content-Security-Policy whose form-action lets its buttons lead to Stripe's pages
+    (and to the API base's, when another Stripe-compatible API is configured)."""
+    response = make_response(page)
+    base = current_app.config.get("STRIPE_API_BASE")
+    origins = [*STRIPE_PAGES, *([f"{urlsplit(base).scheme}://{urlsplit(base).netloc}"] if base else [])]
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", "form-action 'self' " + " ".join(origins))
+    return response
 
 
 @bp.route("/checkout", methods=["POST"])
