@@ -15,9 +15,11 @@ from billing.models import BillingAccount, EventStatus
 from billing.plans import PLANS
 from saas.core.errors import Refusal
 from saas.core.extensions import db
+from saas.core.outbox import queue_email
 from saas.core.scoping import tenant_scope, unscoped
-from saas.core.timeutil import utcnow
-from tenants.models import Tenant, User
+from saas.core.timeutil import local_time, utcnow
+from saas.core.urls import absolute_url
+from tenants.models import Membership, Role, Tenant, User
 
 PENDING_TOO_LONG = timedelta(minutes=5)
 
@@ -43,9 +45,29 @@ def account_of(tenant: Tenant, lock: bool = False) -> BillingAccount:
 
 def sync_subscription(tenant: Tenant, now: datetime | None = None) -> bool:
     """Re-read the tenant's subscription from Stripe into the mirror and apply it; whether the plan changed."""
-    account = account_of(tenant, lock=True)
+    return _refresh(tenant, account_of(tenant, lock=True), now)
+
+
+def _refresh(tenant: Tenant, account: BillingAccount, now: datetime | None = None) -> bool:
+    """The mirror from Stripe, the plan from the mirror, and the owners told when a payment first fails."""
+    failing_before = account.past_due_since is not None
     mirror.mirror_subscription(account, now)
+    if account.past_due_since is not None and not failing_before:
+        _tell_owners_payment_failed(tenant, account)
     return entitlement.apply(tenant, account, now)
+
+
+def _tell_owners_payment_failed(tenant: Tenant, account: BillingAccount) -> None:
+    owners = db.session.scalars(
+        select(Membership).where(Membership.tenant_id == tenant.id, Membership.role == Role.OWNER)
+    ).all()
+    for owner in owners:
+        queue_email(
+            "payment_failed", owner.user.email, "payment_failed", locale=owner.user.locale, tenant_id=tenant.id,
+            tenant=tenant, owner=owner.user, plan=PLANS[account.plan] if account.plan in PLANS else None,
+            until=local_time(entitlement.grace_ends(account), tenant, "%Y-%m-%d"),
+            link=absolute_url("billing.index"),
+        )
 
 
 def has_live_subscription(account: BillingAccount) -> bool:
@@ -102,8 +124,7 @@ def process_event(event_id: int) -> int | None:
     if account is None:
         return None
     tenant = db.session.get(Tenant, account.tenant_id)
-    mirror.mirror_subscription(account)
-    changed = entitlement.apply(tenant, account)
+    changed = _refresh(tenant, account)
     mirror.finish_event(event, EventStatus.PROCESSED, account)
     return tenant.id if changed else None
 

@@ -94,6 +94,7 @@ def test_billing_setup_creates_the_catalogue_once(paying_app, fake_stripe):
     page = response.get_data(as_text=True)
     for price in ("19.00 EUR / month", "190.00 EUR / year", "49.00 EUR / month", "490.00 EUR / year"):
         assert price in page  # shown from Stripe
+    assert "Upgrade to Starter, monthly" in page and "Upgrade to Pro, yearly" in page
 
 
 def test_without_stripe_the_page_shows_plans_and_usage_and_says_payments_are_not_configured(app):
@@ -270,6 +271,9 @@ def test_past_due_keeps_the_plan_through_the_grace_period_then_free(paying_app, 
     deliver(paying_app, fake_stripe)
     assert account(paying_app).past_due_since is not None and plan(paying_app) == "starter"
     assert "The last payment failed" in owner.get("/billing/").get_data(as_text=True)
+    assert "The last payment failed: your plan stays until" in owner.get("/dashboard").get_data(as_text=True)
+    [told] = rows(paying_app, Message, kind="payment_failed")  # once, though two events said it
+    assert told.recipient == "owner@shop.example" and "/billing/" in told.body_text
     with paying_app.app_context(), unscoped():
         db.session.execute(sa.update(BillingAccount).values(past_due_since=utcnow() - timedelta(days=8)))
         db.session.commit()

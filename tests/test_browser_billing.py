@@ -88,7 +88,7 @@ def test_a_free_owner_upgrades_through_checkout_and_the_limits_and_locked_answer
 
     owner.get_by_role("link", name="Plan").click()
     expect(owner.get_by_role("heading", name="Your plan: Free")).to_be_visible()
-    owner.get_by_role("button", name="Upgrade to Starter").first.click()  # monthly
+    owner.get_by_role("button", name="Upgrade to Starter, monthly").click()
     expect(owner.get_by_role("heading", name="Pay Loopline")).to_be_visible()  # Stripe's Checkout (the fake's)
     owner.get_by_role("button", name="Pay").click()
     expect(owner.get_by_text("You are on the Starter plan now.")).to_be_visible()

@@ -9,8 +9,10 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from jinja2 import pass_context
+from sqlalchemy import select
 
-from billing import plans, usage
+from billing import entitlement, plans, usage
+from billing.models import BillingAccount
 from saas.core import observability
 from saas.core.extensions import db
 from saas.core.i18n import LOCALES
@@ -94,6 +96,7 @@ def install_request_context(app: Flask) -> None:
     def inject_tenant():
         return {
             "quota_used": _quota_used,
+            "payment_failing_until": _payment_failing_until,
             "membership": current_membership(),
             "tenant": current_tenant(),
             "Role": Role,
@@ -109,6 +112,13 @@ def _quota_used() -> tuple[int, int] | None:
         return None
     used = usage.this_month(tenant.id)
     return (used, limit) if used >= 0.8 * limit else None
+
+
+def _payment_failing_until():
+    """The end of the grace period while the tenant's subscription is past due, for the banner; else None."""
+    tenant = current_tenant()
+    account = db.session.scalar(select(BillingAccount).where(BillingAccount.tenant_id == tenant.id)) if tenant else None
+    return entitlement.grace_ends(account) if account is not None else None
 
 
 def tenant_route(min_role: Role = Role.STAFF):
