@@ -161,5 +161,11 @@ def sync_all(slug: str | None = None) -> dict[str, str]:
     return plans_now
 
 
+def tenants(slug: str | None = None) -> list[tuple[int, str]]:
+    """(id, slug) of every business, or of the one with this slug."""
+    query = select(Tenant.id, Tenant.slug).order_by(Tenant.id)
+    return [tuple(row) for row in db.session.execute(query.where(Tenant.slug == slug) if slug else query)]
+
+
 def tenant_ids(slugs) -> list[int]:
     return list(db.session.scalars(select(Tenant.id).where(Tenant.slug.in_(list(slugs)))))

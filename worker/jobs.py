@@ -10,7 +10,7 @@ from billing import sync as mirror
 from saas.core import outbox
 from saas.core.extensions import db
 from saas.core.scoping import tenant_scope, unscoped
-from saas.feedback import clicks, improvements, pipeline, quota, sweeps
+from saas.feedback import clicks, improvements, pipeline, quota, stats, sweeps
 from saas.feedback.models import Improvement
 from tenants import billing
 from tenants.models import Tenant
@@ -133,3 +133,12 @@ def unlock_responses(tenant_id: int) -> int:
     for response_id in unlocked:
         enqueue(process_response, response_id)
     return len(unlocked)
+
+
+def rebuild_stats(tenant_id: int) -> int:
+    """Recount a business's dashboard numbers from its answers (its time zone changed)."""
+    with unscoped():
+        tenant = db.session.get(Tenant, tenant_id)
+        counted = stats.rebuild(tenant) if tenant is not None else 0
+    db.session.commit()
+    return counted

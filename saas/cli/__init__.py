@@ -89,6 +89,18 @@ def install(app: Flask) -> None:
             jobs.unlock_responses(tenant_id)
         click.echo(json.dumps(plans_now))
 
+    stats_group = AppGroup("stats", help="The dashboard's counts.")
+    app.cli.add_command(stats_group)
+
+    @stats_group.command("rebuild")
+    @click.option("--tenant", "slug", help="Only the business with this slug.")
+    def stats_rebuild(slug):
+        """Recount the dashboard's numbers from the answers (once after upgrading, or to check)."""
+        counted = {}
+        for tenant_id, tenant_slug in tenants_billing.tenants(slug):
+            counted[tenant_slug] = jobs.rebuild_stats(tenant_id)
+        click.echo(json.dumps(counted))
+
     @app.cli.command("demo")
     def demo():
         """Seed the demo business and print its logins (safe to run again)."""

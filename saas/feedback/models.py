@@ -126,6 +126,8 @@ class Response(TenantScoped, db.Model):
     # Where it came from, as a keyed hash of the client's address (never the address itself): how many
     # answers one source gives a touchpoint in a day is what tells a customer from a flood.
     source: Mapped[str | None] = mapped_column(String(32))
+    # The score it is counted under in the dashboard's numbers (saas.feedback.stats); None: not counted.
+    stats_score: Mapped[int | None] = mapped_column(Integer)
     # Set by the pipeline (saas.feedback.pipeline); staff may override them later.
     sentiment: Mapped[str | None] = mapped_column(String(10))
     needs_reply: Mapped[bool | None] = mapped_column(Boolean)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from saas.core.extensions import db
 from saas.core.scoping import tenant_scope, unscoped
 from saas.core.timeutil import utcnow
+from saas.feedback import stats
 from saas.feedback.categories import ensure_categories
 from saas.feedback.categoriser import CategoryRule, analyse, default_keywords
 from saas.feedback.models import Category, CategorySource, Response, ResponseCategory, ResponseState, Task, Touchpoint
@@ -57,6 +58,7 @@ def process_response(response_id: int) -> Task | None:
         response.needs_action = analysis.needs_action
         response.state = ResponseState.CATEGORISED
         response.processed_at = utcnow()
+        stats.count_processed(response, tenant)
         task = None if first_time else response.task
         if task is None and (analysis.needs_reply or analysis.needs_action):
             task = open_task(tenant, response, matched)

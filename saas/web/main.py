@@ -1,9 +1,10 @@
 """Home, dashboard, health check and the embedded-mode outbox page."""
-from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from saas.core import outbox
-from saas.feedback import onboarding
+from saas.feedback import dashboard as dashboard_numbers
+from saas.feedback import metrics, onboarding
 from saas.web import health
 from saas.web.context import current_membership, current_tenant, tenant_route
 from saas.web.extensions import csrf, limiter
@@ -24,10 +25,19 @@ def index():
 @bp.route("/dashboard")
 @tenant_route(Role.STAFF)
 def dashboard():
+    tenant = current_tenant()
+    numbers = None
+    if current_membership().has_role(Role.ADMIN):
+        period = dashboard_numbers.period_for(request.args.get("period", ""), dashboard_numbers.today_for(tenant))
+        touchpoint_id = request.args.get("touchpoint", type=int)
+        numbers = dashboard_numbers.overview(tenant, period, touchpoint_id)
+        chosen = next((row.touchpoint for row in numbers.touchpoints if row.touchpoint.id == touchpoint_id), None)
     return render_template(
         "main/dashboard.html",
         memberships=services.memberships_of(current_user),
-        progress=onboarding.progress(current_tenant()),
+        progress=onboarding.progress(tenant),
+        numbers=numbers, periods=dashboard_numbers.PERIODS, scale=metrics.metric(tenant.metric),
+        chosen_touchpoint=chosen if numbers else None,
         action_form=ActionForm(),
     )
 

@@ -16,6 +16,8 @@ from saas.web.actions import redirect_to, status_of, submit
 from saas.web.context import current_tenant, tenant_route
 from saas.web.forms import LOCALE_CHOICES, options
 from tenants.models import Role
+from worker.jobs import rebuild_stats
+from worker.queue import enqueue
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -84,11 +86,19 @@ def survey_settings_form(tenant) -> SurveySettingsForm:
 
 
 def submit_survey_settings(tenant, form: SurveySettingsForm, done, again):
-    """The survey settings' round trip (this page's and the onboarding's first step)."""
+    """The survey settings' round trip (this page's and the onboarding's first step). A new time zone moves
+    the days the dashboard counts answers on: they are recounted by a job."""
+    zone_before = tenant.timezone
+
+    def saved(result):
+        if tenant.timezone != zone_before:
+            enqueue(rebuild_stats, tenant.id)
+        return done(result)
+
     return submit(form, lambda: touchpoints.update_survey_settings(
         tenant, form.metric.data, form.question.data, form.brand_color.data, form.review_url.data,
         form.locale.data, form.sla_hours.data, form.reply_to.data or "", form.timezone.data or None,
-    ), done, again)
+    ), saved, again)
 
 
 def render_survey_settings(template: str, tenant, form: SurveySettingsForm, **context):

@@ -1,0 +1,140 @@
+"""The counts the dashboard reads, kept up to date as answers are processed, so that a page costs the same
+with ten thousand answers or a million: scores per business-local day, touchpoint, channel, language and
+scale (DailyScore). An answer is in the numbers once the pipeline has processed it: locked answers (over
+quota) and held ones (suspected spam) are not, until they are unlocked or released and processed.
+
+Each answer remembers the score it is counted under (Response.stats_score), so a score changed within
+the edit window moves its count. A change of the business's time zone moves days: rebuild() recounts a
+business from its rows, and must always give what the running counts give (tests/test_stats.py)."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import Date, Integer, String, UniqueConstraint, delete, func, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from saas.core.extensions import db
+from saas.core.scoping import TenantScoped, tenant_scope
+from saas.core.sql import insert
+from saas.core.timeutil import as_utc
+from saas.feedback.models import Response, ResponseState
+
+COUNTED = (ResponseState.CATEGORISED, ResponseState.DONE)
+
+
+class DailyScore(TenantScoped, db.Model):
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "day", "touchpoint_id", "channel", "locale", "metric", "score",
+                         name="uq_daily_score"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)  # in the business's time zone
+    touchpoint_id: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(10))
+    locale: Mapped[str] = mapped_column(String(5))
+    metric: Mapped[str] = mapped_column(String(4))
+    score: Mapped[int] = mapped_column(Integer)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def zone_of(tenant) -> ZoneInfo:
+    try:
+        return ZoneInfo(tenant.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_day(moment, tenant) -> date:
+    return as_utc(moment).astimezone(zone_of(tenant)).date()
+
+
+def count_processed(response: Response, tenant) -> None:
+    """The pipeline processed the answer: count it under its score (moving it if its score changed)."""
+    if response.stats_score == response.score:
+        return
+    day = local_day(response.created_at, tenant)
+    if response.stats_score is not None:
+        _add(tenant.id, day, response, response.stats_score, -1)
+    _add(tenant.id, day, response, response.score, +1)
+    response.stats_score = response.score
+
+
+def _add(tenant_id: int, day: date, response: Response, score: int, delta: int) -> None:
+    key = {"tenant_id": tenant_id, "day": day, "touchpoint_id": response.touchpoint_id,
+           "channel": str(response.channel), "locale": response.locale, "metric": response.metric, "score": score}
+    db.session.execute(insert(DailyScore).values(**key, count=delta).on_conflict_do_update(
+        index_elements=[DailyScore.tenant_id, DailyScore.day, DailyScore.touchpoint_id, DailyScore.channel,
+                        DailyScore.locale, DailyScore.metric, DailyScore.score],
+        set_={"count": DailyScore.count + delta},
+    ))
+
+
+def rebuild(tenant) -> int:
+    """Recount the business from its processed answers (after a time-zone change, or to check); how many
+    answers are counted."""
+    with tenant_scope(tenant.id):
+        db.session.execute(delete(DailyScore).where(DailyScore.tenant_id == tenant.id))
+        counts: Counter = Counter()
+        rows = db.session.execute(
+            select(Response.created_at, Response.touchpoint_id, Response.channel, Response.locale, Response.metric,
+                   Response.score).where(Response.tenant_id == tenant.id, Response.state.in_(COUNTED))
+            .execution_options(yield_per=5000)
+        )
+        for created_at, touchpoint_id, channel, locale, metric, score in rows:
+            counts[(local_day(created_at, tenant), touchpoint_id, str(channel), locale, metric, score)] += 1
+        db.session.execute(update(Response).where(Response.tenant_id == tenant.id).values(
+            stats_score=None))
+        db.session.execute(update(Response).where(Response.tenant_id == tenant.id, Response.state.in_(COUNTED))
+                           .values(stats_score=Response.score))
+        if counts:
+            db.session.execute(insert(DailyScore), [
+                {"tenant_id": tenant.id, "day": day, "touchpoint_id": touchpoint_id, "channel": channel,
+                 "locale": locale, "metric": metric, "score": score, "count": count}
+                for (day, touchpoint_id, channel, locale, metric, score), count in counts.items()
+            ])
+        return sum(counts.values())
+
+
+def distribution(tenant_id: int, metric: str, first: date, last: date, touchpoint_id: int | None = None
+                 ) -> dict[int, int]:
+    """Answers per score on this scale between two local days, inclusive."""
+    query = select(DailyScore.score, func.sum(DailyScore.count)).where(
+        DailyScore.tenant_id == tenant_id, DailyScore.metric == metric, DailyScore.day.between(first, last))
+    if touchpoint_id is not None:
+        query = query.where(DailyScore.touchpoint_id == touchpoint_id)
+    return {score: int(count) for score, count in db.session.execute(query.group_by(DailyScore.score)) if count}
+
+
+def distribution_by_touchpoint(tenant_id: int, metric: str, first: date, last: date) -> dict[int, dict[int, int]]:
+    rows = db.session.execute(
+        select(DailyScore.touchpoint_id, DailyScore.score, func.sum(DailyScore.count)).where(
+            DailyScore.tenant_id == tenant_id, DailyScore.metric == metric, DailyScore.day.between(first, last))
+        .group_by(DailyScore.touchpoint_id, DailyScore.score)
+    )
+    found: dict[int, dict[int, int]] = {}
+    for touchpoint_id, score, count in rows:
+        if count:
+            found.setdefault(touchpoint_id, {})[score] = int(count)
+    return found
+
+
+def recount(tenant) -> Counter:
+    """The counts straight from the rows, for tests and checks: (day, touchpoint, channel, locale, metric,
+    score) → answers."""
+    with tenant_scope(tenant.id):
+        rows = db.session.execute(select(Response.created_at, Response.touchpoint_id, Response.channel,
+                                         Response.locale, Response.metric, Response.score)
+                                  .where(Response.tenant_id == tenant.id, Response.state.in_(COUNTED)))
+        return Counter((local_day(c, tenant), t, str(ch), lo, m, s) for c, t, ch, lo, m, s in rows)
+
+
+def running(tenant) -> Counter:
+    """The kept counts in the same shape as recount()."""
+    with tenant_scope(tenant.id):
+        rows = db.session.execute(select(DailyScore.day, DailyScore.touchpoint_id, DailyScore.channel,
+                                         DailyScore.locale, DailyScore.metric, DailyScore.score, DailyScore.count)
+                                  .where(DailyScore.tenant_id == tenant.id, DailyScore.count != 0))
+        return Counter({(d, t, ch, lo, m, s): n for d, t, ch, lo, m, s, n in rows})

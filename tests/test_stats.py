@@ -1,0 +1,180 @@
+"""The dashboard's numbers: the metric formulas against hand-computed examples, the kept counts against a
+recount from the rows after random sequences of what happens to answers (hypothesis), local days at the
+time-zone boundary, and what the dashboard shows to whom."""
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from billing.usage import Usage, month_of
+from saas.core.extensions import db
+from saas.core.scoping import tenant_scope, unscoped
+from saas.core.timeutil import utcnow
+from saas.feedback import quota, stats
+from saas.feedback.dashboard import period_for
+from saas.feedback.metrics import Band
+from saas.feedback.models import Response, ResponseState
+from saas.feedback.pipeline import process_response
+from saas.feedback.scores import change_is_real, key_metric
+from saas.feedback.surveys import Answer, new_submission_key, record_response
+from tenants.models import Role, Tenant
+from tests.support.apps import make_app, truncate_all
+from tests.support.builders import build_business, staff_client, submit, touchpoint_named
+
+# --- the formulas -----------------------------------------------------------------------------------
+
+
+def test_nps_with_its_margin_by_hand():
+    # 50 promoters, 30 passives, 20 detractors: NPS = 50% − 20% = 30;
+    # margin = 1.96·√((0.5 + 0.2 − 0.3²)/100)·100 = 1.96·√(0.0061)·100 = 15.31 points
+    result = key_metric("nps", {10: 30, 9: 20, 8: 15, 7: 15, 3: 20})
+    assert (result.answers, round(result.value, 6)) == (100, 30.0)
+    assert result.margin == pytest.approx(1.96 * math.sqrt(0.0061) * 100)
+    assert result.bands == {Band.PROMOTER: 50, Band.PASSIVE: 30, Band.DETRACTOR: 20}
+    assert result.enough
+
+
+def test_csat_and_ces_are_shares_of_the_good_answers_and_ces_has_its_mean():
+    csat = key_metric("csat", {5: 30, 4: 10, 3: 5, 1: 5})  # 40 of 50 gave 4–5
+    assert csat.value == pytest.approx(80.0) and csat.margin == pytest.approx(1.96 * math.sqrt(0.8 * 0.2 / 50) * 100)
+    ces = key_metric("ces", {7: 10, 5: 10, 4: 10, 1: 10})  # 20 of 40 gave 5–7
+    assert ces.value == pytest.approx(50.0) and ces.mean == pytest.approx((70 + 50 + 40 + 10) / 40)
+
+
+def test_no_answers_and_too_few_answers_say_so():
+    empty = key_metric("nps", {})
+    assert (empty.answers, empty.value, empty.margin) == (0, None, None) and not empty.enough
+    few, many = key_metric("nps", {10: 5}), key_metric("nps", {10: 40, 0: 10})
+    assert change_is_real(few, many) is None  # too few to compare
+    assert change_is_real(key_metric("nps", {10: 60, 0: 40}), key_metric("nps", {10: 40, 0: 60})) is True
+    assert change_is_real(key_metric("nps", {10: 51, 0: 49}), key_metric("nps", {10: 49, 0: 51})) is False
+
+
+def test_periods_in_local_days():
+    today = datetime(2026, 5, 20).date()
+    assert (period_for("7d", today).first, period_for("7d", today).last) == (today - timedelta(days=6), today)
+    last_month = period_for("last_month", today)
+    assert (last_month.first.isoformat(), last_month.last.isoformat()) == ("2026-04-01", "2026-04-30")
+    assert period_for("this_quarter", today).first.isoformat() == "2026-04-01"
+    assert period_for("nonsense", today).days == 30
+    previous = period_for("30d", today).previous()
+    assert previous.last == today - timedelta(days=30) and previous.days == 30
+
+
+# --- the kept counts equal a recount -----------------------------------------------------------------
+
+
+def test_an_answer_at_half_past_eleven_local_time_counts_on_that_day(app):
+    business = build_business(app, plan="pro")
+    with app.app_context(), unscoped():
+        tenant = db.session.get(Tenant, business["tenant"])
+        tenant.timezone = "Europe/Kyiv"  # UTC+2 in winter
+        db.session.commit()
+    response_id = submit(app, business["touchpoint"], 9, "Lovely")
+    with app.app_context(), unscoped():
+        db.session.get(Response, response_id).created_at = datetime(2026, 1, 10, 21, 30, tzinfo=timezone.utc)
+        db.session.commit()
+        process_response(response_id)
+        db.session.commit()
+        tenant = db.session.get(Tenant, business["tenant"])
+        [(key, count)] = stats.running(tenant).items()
+        assert key[0].isoformat() == "2026-01-10" and count == 1  # 23:30 in Kyiv: still the 10th
+
+
+ACTIONS = st.lists(st.one_of(
+    st.tuples(st.just("answer"), st.integers(0, 10), st.integers(0, 3 * 24 * 60)),  # score, minutes ago
+    st.tuples(st.just("rescore"), st.integers(0, 10), st.integers(0, 50)),  # a score changed, which answer
+    st.tuples(st.just("timezone"), st.sampled_from(["UTC", "Europe/Kyiv", "America/Los_Angeles", "Asia/Tokyo"]),
+              st.just(0)),
+    st.tuples(st.just("upgrade"), st.just(0), st.just(0)),
+), min_size=1, max_size=25)
+
+
+@pytest.fixture(scope="module")
+def stats_app(database_url, tmp_path_factory):
+    return make_app(database_url, tmp_path_factory.mktemp("stats"))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(actions=ACTIONS)
+def test_the_kept_counts_always_equal_a_recount_from_the_rows(stats_app, database_url, actions):
+    app = stats_app
+    truncate_all(database_url)
+    business = build_business(app, plan="free")
+    with app.app_context(), unscoped():
+        # the free month nearly used up, so that some answers are locked until the "upgrade"
+        with tenant_scope(business["tenant"]):
+            db.session.add(Usage(tenant_id=business["tenant"], month=month_of(utcnow()), responses=95))
+        db.session.commit()
+        touchpoint = touchpoint_named(app, "Доставка")
+        for action, value, extra in actions:
+            tenant = db.session.get(Tenant, business["tenant"])
+            if action == "answer":
+                touchpoint = db.session.get(type(touchpoint), touchpoint.id)
+                response_id, waiting = record_response(touchpoint, Answer(
+                    score=value, submission_key=new_submission_key(), comment=f"words {extra}"))
+                db.session.get(Response, response_id).created_at = datetime.now(timezone.utc) - timedelta(minutes=extra)
+                db.session.commit()
+                if waiting:
+                    process_response(response_id)
+            elif action == "rescore":
+                ids = db.session.scalars(sa.select(Response.id).where(
+                    Response.state == ResponseState.CATEGORISED).order_by(Response.id)).all()
+                if ids:
+                    response = db.session.get(Response, ids[extra % len(ids)])
+                    response.score, response.state = value, ResponseState.RECEIVED  # as an amendment does
+                    db.session.commit()
+                    process_response(response.id)
+            elif action == "timezone":
+                tenant.timezone = value
+                db.session.commit()
+                stats.rebuild(tenant)
+            else:
+                tenant.plan = "pro"
+                db.session.commit()
+                for response_id in quota.unlock_within_quota(tenant):
+                    db.session.commit()
+                    process_response(response_id)
+            db.session.commit()
+        tenant = db.session.get(Tenant, business["tenant"])
+        assert stats.running(tenant) == stats.recount(tenant)
+        expected = stats.recount(tenant)
+        stats.rebuild(tenant)
+        db.session.commit()
+        assert stats.running(tenant) == expected  # flask stats rebuild gives the same
+
+
+# --- the page -----------------------------------------------------------------------------------------
+
+
+def _answer_and_process(app, token, score, comment="fine"):
+    response_id = submit(app, token, score, comment)
+    with app.app_context():
+        process_response(response_id)
+        db.session.commit()
+
+
+def test_the_dashboard_shows_the_key_metric_per_touchpoint_and_never_another_tenants(app):
+    zerno = build_business(app, plan="pro")
+    other = build_business(app, plan="pro", name="Other", slug="other", routes={}, touchpoint=("Counter", "store"),
+                           team=(("boss@other.example", "Boss", Role.OWNER, "en"),))
+    for score in (10, 10, 9, 3):
+        _answer_and_process(app, zerno["touchpoint"], score)
+    for score in (0, 0, 0):
+        _answer_and_process(app, other["touchpoint"], score)
+    owner = staff_client(app, "owner@zerno.example")
+    page = owner.get("/dashboard?period=7d").get_data(as_text=True)
+    assert re.search(r'class="big-number">\+50<', page)  # 3 promoters, 1 detractor of 4
+    assert "Доставка" in page and "Counter" not in page
+
+    other_touchpoint = touchpoint_named(app, "Counter")
+    foreign = owner.get(f"/dashboard?period=7d&touchpoint={other_touchpoint.id}").get_data(as_text=True)
+    assert "No answers in this period yet." in foreign  # another tenant's id filters to nothing of theirs
+    assert "−100" not in foreign and "-100" not in foreign
+    assert 'class="big-number"' not in staff_client(app).get("/dashboard").get_data(as_text=True)  # staff
