@@ -175,6 +175,6 @@ def test_the_dashboard_shows_the_key_metric_per_touchpoint_and_never_another_ten
 
     other_touchpoint = touchpoint_named(app, "Counter")
     foreign = owner.get(f"/dashboard?period=7d&touchpoint={other_touchpoint.id}").get_data(as_text=True)
-    assert "No answers in this period yet." in foreign  # another tenant's id filters to nothing of theirs
+    assert "За цей період відповідей поки немає." in foreign  # another tenant's id: nothing of theirs
     assert "−100" not in foreign and "-100" not in foreign
     assert 'class="big-number"' not in staff_client(app).get("/dashboard").get_data(as_text=True)  # staff
