@@ -86,7 +86,8 @@ def test_a_free_owner_upgrades_through_checkout_and_the_limits_and_locked_answer
         submit(local, token, 1, f"Locked before the upgrade #{n}: the staff were rude and the bread stale")
     assert _locked_task(local) == (2, 0)
 
-    owner.get_by_role("link", name="Plan").click()
+    owner.locator(".user-menu summary").click()  # the menu under the business's name
+    owner.get_by_role("link", name="Plan and billing").click()
     expect(owner.get_by_role("heading", name="Your plan: Free")).to_be_visible()
     owner.get_by_role("button", name="Upgrade to Starter, monthly").click()
     expect(owner.get_by_role("heading", name="Pay Loopline")).to_be_visible()  # Stripe's Checkout (the fake's)

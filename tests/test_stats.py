@@ -172,6 +172,8 @@ def test_the_dashboard_shows_the_key_metric_per_touchpoint_and_never_another_ten
     page = owner.get("/dashboard?period=7d").get_data(as_text=True)
     assert re.search(r'class="big-number">\+50<', page)  # 3 promoters, 1 detractor of 4
     assert "Доставка" in page and "Counter" not in page
+    assert '<svg class="trend"' in page and "<polyline" in page  # the trend, drawn on the server
+    assert re.search(r"посилання</th><td>4<", page)  # answers by channel: all four by link
 
     other_touchpoint = touchpoint_named(app, "Counter")
     foreign = owner.get(f"/dashboard?period=7d&touchpoint={other_touchpoint.id}").get_data(as_text=True)

@@ -70,6 +70,37 @@ class TouchpointRow:
 
 
 @dataclass(frozen=True)
+class Bucket:
+    first: date
+    last: date
+    metric: KeyMetric
+
+
+def trend(days: dict[date, dict[int, int]], period: Period, metric: str) -> list[Bucket]:
+    """The metric per day, week or month, chosen from the period's length (about 7 to 31 points)."""
+    step = "day" if period.days <= 31 else "week" if period.days <= 180 else "month"
+    buckets: list[Bucket] = []
+    start = period.first
+    while start <= period.last:
+        if step == "day":
+            end = start
+        elif step == "week":
+            end = start + timedelta(days=6)
+        else:
+            end = (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        end = min(end, period.last)
+        counts: dict[int, int] = {}
+        day = start
+        while day <= end:
+            for score, count in days.get(day, {}).items():
+                counts[score] = counts.get(score, 0) + count
+            day += timedelta(days=1)
+        buckets.append(Bucket(start, end, key_metric(metric, counts)))
+        start = end + timedelta(days=1)
+    return buckets
+
+
+@dataclass(frozen=True)
 class Overview:
     period: Period
     now: KeyMetric
@@ -77,6 +108,9 @@ class Overview:
     change_real: bool | None
     touchpoints: list[TouchpointRow]
     locked: int
+    trend: list[Bucket]
+    channels: dict[str, int]
+    languages: dict[str, int]
 
     @property
     def change(self) -> float | None:
@@ -100,4 +134,7 @@ def overview(tenant, period: Period, touchpoint_id: int | None = None) -> Overvi
                     select(Touchpoint).where(Touchpoint.tenant_id == tenant.id).order_by(Touchpoint.name))]
         locked = db.session.scalar(select(func.count(Response.id)).where(
             Response.tenant_id == tenant.id, Response.state == ResponseState.LOCKED))
-    return Overview(period, now, before, change_is_real(now, before), rows, locked)
+        buckets = trend(stats.daily(tenant.id, metric, period.first, period.last, touchpoint_id), period, metric)
+        channels = stats.answers_by("channel", tenant.id, period.first, period.last, touchpoint_id)
+        languages = stats.answers_by("locale", tenant.id, period.first, period.last, touchpoint_id)
+    return Overview(period, now, before, change_is_real(now, before), rows, locked, buckets, channels, languages)

@@ -121,6 +121,31 @@ def distribution_by_touchpoint(tenant_id: int, metric: str, first: date, last: d
     return found
 
 
+def daily(tenant_id: int, metric: str, first: date, last: date, touchpoint_id: int | None = None
+          ) -> dict[date, dict[int, int]]:
+    """Answers per score for each local day that has any."""
+    query = select(DailyScore.day, DailyScore.score, func.sum(DailyScore.count)).where(
+        DailyScore.tenant_id == tenant_id, DailyScore.metric == metric, DailyScore.day.between(first, last))
+    if touchpoint_id is not None:
+        query = query.where(DailyScore.touchpoint_id == touchpoint_id)
+    found: dict[date, dict[int, int]] = {}
+    for day, score, count in db.session.execute(query.group_by(DailyScore.day, DailyScore.score)):
+        if count:
+            found.setdefault(day, {})[score] = int(count)
+    return found
+
+
+def answers_by(column: str, tenant_id: int, first: date, last: date, touchpoint_id: int | None = None
+               ) -> dict[str, int]:
+    """Answers (on any scale) per channel or per language."""
+    field = {"channel": DailyScore.channel, "locale": DailyScore.locale}[column]
+    query = select(field, func.sum(DailyScore.count)).where(
+        DailyScore.tenant_id == tenant_id, DailyScore.day.between(first, last))
+    if touchpoint_id is not None:
+        query = query.where(DailyScore.touchpoint_id == touchpoint_id)
+    return {key: int(count) for key, count in db.session.execute(query.group_by(field)) if count}
+
+
 def recount(tenant) -> Counter:
     """The counts straight from the rows, for tests and checks: (day, touchpoint, channel, locale, metric,
     score) → answers."""

@@ -5,10 +5,11 @@ from flask_login import current_user
 from saas.core import outbox
 from saas.feedback import dashboard as dashboard_numbers
 from saas.feedback import metrics, onboarding
-from saas.web import health
+from saas.feedback.models import Channel
+from saas.web import charts, health
 from saas.web.context import current_membership, current_tenant, tenant_route
 from saas.web.extensions import csrf, limiter
-from saas.web.forms import ActionForm
+from saas.web.forms import LANGUAGE_NAMES, ActionForm
 from tenants import services
 from tenants.models import Role
 
@@ -38,6 +39,8 @@ def dashboard():
         progress=onboarding.progress(tenant),
         numbers=numbers, periods=dashboard_numbers.PERIODS, scale=metrics.metric(tenant.metric),
         chosen_touchpoint=chosen if numbers else None,
+        chart=charts.trend_chart(numbers.trend, tenant.metric) if numbers else None,
+        channel_labels={channel.value: channel.label for channel in Channel}, language_names=LANGUAGE_NAMES,
         action_form=ActionForm(),
     )
 
