@@ -3,6 +3,8 @@ recount from the rows after random sequences of what happens to answers (hypothe
 time-zone boundary, and what the dashboard shows to whom."""
 from __future__ import annotations
 
+import csv
+import io
 import math
 import re
 from datetime import datetime, timedelta, timezone
@@ -180,3 +182,35 @@ def test_the_dashboard_shows_the_key_metric_per_touchpoint_and_never_another_ten
     assert "За цей період відповідей поки немає." in foreign  # another tenant's id: nothing of theirs
     assert "−100" not in foreign and "-100" not in foreign
     assert 'class="big-number"' not in staff_client(app).get("/dashboard").get_data(as_text=True)  # staff
+
+
+# --- the CSV export -------------------------------------------------------------------------------------
+
+
+def test_the_answers_export_is_excel_ready_inert_and_keeps_only_consented_addresses(app):
+    business = build_business(app, plan="pro")
+    with app.app_context():
+        for text, email, consent in (("=HYPERLINK(\"http://evil.example\")", "a@example.com", False),
+                                     ("Кава холодна, кур'єр запізнився", "b@example.com", True),
+                                     ("-1 star, @everyone", None, False)):
+            response_id = submit(app, business["touchpoint"], 2, text, email=email, consent=consent)
+            process_response(response_id)
+            db.session.commit()
+    owner = staff_client(app, "owner@zerno.example")
+    export = owner.get("/dashboard/answers.csv?period=7d")
+    assert export.status_code == 200 and export.mimetype == "text/csv"
+    assert "attachment" in export.headers["Content-Disposition"]
+    body = export.get_data()
+    assert body.startswith("\ufeff".encode())  # Excel reads it as UTF-8
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[0][:2] == ["Час", "Точка контакту"] and len(rows[0]) == 17  # in the owner's language
+    comments = [row[4] for row in rows[1:]]
+    assert comments == ["'=HYPERLINK(\"http://evil.example\")", "Кава холодна, кур'єр запізнився",
+                        "'-1 star, @everyone"]
+    assert [row[16] for row in rows[1:]] == ["", "b@example.com", ""]  # consented addresses only
+    assert all(row[10] for row in rows[1:])  # each has its task's assignee
+
+    other = touchpoint_named(app, "Доставка").id + 999
+    only_header = owner.get(f"/dashboard/answers.csv?period=7d&touchpoint={other}").get_data().decode("utf-8-sig")
+    assert len(only_header.strip().splitlines()) == 1
+    assert staff_client(app).get("/dashboard/answers.csv").status_code == 403

@@ -25,6 +25,10 @@ class ResponseState(str, enum.Enum):
     DONE = "done"
 
 
+# In the numbers and the exports: processed, and neither locked over the quota nor held as suspected spam.
+COUNTED_STATES = (ResponseState.CATEGORISED, ResponseState.DONE)
+
+
 class Channel(LabelledEnum):
     LINK = "link", _l("link")
     QR = "qr", _l("QR code")

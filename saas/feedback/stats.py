@@ -19,9 +19,8 @@ from saas.core.extensions import db
 from saas.core.scoping import TenantScoped, tenant_scope
 from saas.core.sql import insert
 from saas.core.timeutil import as_utc
-from saas.feedback.models import Response, ResponseState
-
-COUNTED = (ResponseState.CATEGORISED, ResponseState.DONE)
+from saas.feedback.models import COUNTED_STATES as COUNTED
+from saas.feedback.models import Response
 
 
 class DailyScore(TenantScoped, db.Model):

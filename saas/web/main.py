@@ -1,10 +1,20 @@
 """Home, dashboard, health check and the embedded-mode outbox page."""
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
 
 from saas.core import outbox
 from saas.feedback import dashboard as dashboard_numbers
-from saas.feedback import metrics, onboarding
+from saas.feedback import exports, metrics, onboarding
 from saas.feedback.models import Channel
 from saas.web import charts, health
 from saas.web.context import current_membership, current_tenant, tenant_route
@@ -43,6 +53,18 @@ def dashboard():
         channel_labels={channel.value: channel.label for channel in Channel}, language_names=LANGUAGE_NAMES,
         action_form=ActionForm(),
     )
+
+
+@bp.route("/dashboard/answers.csv")
+@tenant_route(Role.ADMIN)
+def export_answers():
+    """The answers of the dashboard's period and touchpoint, as CSV, streamed."""
+    tenant = current_tenant()
+    period = dashboard_numbers.period_for(request.args.get("period", ""), dashboard_numbers.today_for(tenant))
+    rows = exports.response_rows(tenant, period, request.args.get("touchpoint", type=int))
+    name = f"{tenant.slug}-answers-{period.first.isoformat()}-{period.last.isoformat()}.csv"
+    return Response(stream_with_context(exports.as_csv(rows)), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @bp.route("/healthz")
