@@ -21,11 +21,12 @@ from saas.core.timeutil import utcnow
 from saas.feedback import quota, stats
 from saas.feedback.dashboard import period_for
 from saas.feedback.metrics import Band
-from saas.feedback.models import Response, ResponseState
+from saas.feedback.models import Category, Response, ResponseState, Task
 from saas.feedback.pipeline import process_response
 from saas.feedback.scores import change_is_real, key_metric
 from saas.feedback.surveys import Answer, new_submission_key, record_response
-from tenants.models import Role, Tenant
+from saas.feedback.tasks import correct_categories
+from tenants.models import Membership, Role, Tenant
 from tests.support.apps import make_app, truncate_all
 from tests.support.builders import build_business, staff_client, submit, touchpoint_named
 
@@ -95,6 +96,7 @@ ACTIONS = st.lists(st.one_of(
     st.tuples(st.just("timezone"), st.sampled_from(["UTC", "Europe/Kyiv", "America/Los_Angeles", "Asia/Tokyo"]),
               st.just(0)),
     st.tuples(st.just("upgrade"), st.just(0), st.just(0)),
+    st.tuples(st.just("recategorise"), st.integers(0, 2 ** 10 - 1), st.integers(0, 50)),  # which categories
 ), min_size=1, max_size=25)
 
 
@@ -133,6 +135,16 @@ def test_the_kept_counts_always_equal_a_recount_from_the_rows(stats_app, databas
                     response.score, response.state = value, ResponseState.RECEIVED  # as an amendment does
                     db.session.commit()
                     process_response(response.id)
+            elif action == "recategorise":
+                tasks = db.session.scalars(sa.select(Task).order_by(Task.id)).all()
+                if tasks:
+                    task = tasks[extra % len(tasks)]
+                    with tenant_scope(tenant.id):
+                        owned = db.session.scalars(sa.select(Category.id).order_by(Category.id)).all()
+                        chosen = [category_id for bit, category_id in enumerate(owned) if value >> bit & 1]
+                        correct_categories(task, db.session.get(Membership, task.assignee_id) or
+                                           db.session.scalars(sa.select(Membership)).first(), chosen)
+                    db.session.commit()
             elif action == "timezone":
                 tenant.timezone = value
                 db.session.commit()
@@ -146,10 +158,12 @@ def test_the_kept_counts_always_equal_a_recount_from_the_rows(stats_app, databas
             db.session.commit()
         tenant = db.session.get(Tenant, business["tenant"])
         assert stats.running(tenant) == stats.recount(tenant)
-        expected = stats.recount(tenant)
+        assert stats.running_categories(tenant) == stats.recount_categories(tenant)
+        expected, expected_categories = stats.recount(tenant), stats.recount_categories(tenant)
         stats.rebuild(tenant)
         db.session.commit()
         assert stats.running(tenant) == expected  # flask stats rebuild gives the same
+        assert stats.running_categories(tenant) == expected_categories
 
 
 # --- the page -----------------------------------------------------------------------------------------
@@ -166,8 +180,8 @@ def test_the_dashboard_shows_the_key_metric_per_touchpoint_and_never_another_ten
     zerno = build_business(app, plan="pro")
     other = build_business(app, plan="pro", name="Other", slug="other", routes={}, touchpoint=("Counter", "store"),
                            team=(("boss@other.example", "Boss", Role.OWNER, "en"),))
-    for score in (10, 10, 9, 3):
-        _answer_and_process(app, zerno["touchpoint"], score)
+    for score, words in ((10, "fine"), (10, "fine"), (9, "fine"), (3, "Кур'єр запізнився на дві години, доставка жахлива")):
+        _answer_and_process(app, zerno["touchpoint"], score, words)
     for score in (0, 0, 0):
         _answer_and_process(app, other["touchpoint"], score)
     owner = staff_client(app, "owner@zerno.example")
@@ -175,6 +189,10 @@ def test_the_dashboard_shows_the_key_metric_per_touchpoint_and_never_another_ten
     assert re.search(r'class="big-number">\+50<', page)  # 3 promoters, 1 detractor of 4
     assert "Доставка" in page and "Counter" not in page
     assert '<svg class="trend"' in page and "<polyline" in page  # the trend, drawn on the server
+    driver = re.search(r'<a href="(/responses/\?category=\d+)">([^<]+)</a>', page)
+    assert driver, "a driver links to its answers"
+    listed = owner.get(driver.group(1)).get_data(as_text=True)
+    assert listed.count('class="response ') >= 1
     assert re.search(r"посилання</th><td>4<", page)  # answers by channel: all four by link
 
     other_touchpoint = touchpoint_named(app, "Counter")

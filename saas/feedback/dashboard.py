@@ -12,7 +12,7 @@ from saas.core.extensions import db
 from saas.core.scoping import tenant_scope
 from saas.core.timeutil import utcnow
 from saas.feedback import stats
-from saas.feedback.models import Response, ResponseState, Touchpoint
+from saas.feedback.models import Category, Response, ResponseState, Touchpoint
 from saas.feedback.scores import KeyMetric, change_is_real, key_metric
 
 PERIODS = {
@@ -101,6 +101,30 @@ def trend(days: dict[date, dict[int, int]], period: Period, metric: str) -> list
 
 
 @dataclass(frozen=True)
+class Driver:
+    category: Category
+    now: KeyMetric
+    share: float  # % of the period's answers in this category
+    share_before: float | None
+
+
+def drivers(tenant, period: Period, now: KeyMetric, before: KeyMetric, touchpoint_id: int | None) -> list[Driver]:
+    """Each category with answers in the period: its share of them, the change in share, and the metric among
+    its answers; the ones pulling the score down first."""
+    previous = period.previous()
+    current = stats.by_category(tenant.id, tenant.metric, period.first, period.last, touchpoint_id)
+    earlier = stats.by_category(tenant.id, tenant.metric, previous.first, previous.last, touchpoint_id)
+    found = []
+    for category in db.session.scalars(select(Category).where(Category.tenant_id == tenant.id)):
+        if category.id not in current:
+            continue
+        metric = key_metric(tenant.metric, current[category.id])
+        share_before = (100 * sum(earlier.get(category.id, {}).values()) / before.answers) if before.answers else None
+        found.append(Driver(category, metric, 100 * metric.answers / max(1, now.answers), share_before))
+    return sorted(found, key=lambda driver: (driver.now.value, -driver.now.answers))
+
+
+@dataclass(frozen=True)
 class Overview:
     period: Period
     now: KeyMetric
@@ -111,6 +135,7 @@ class Overview:
     trend: list[Bucket]
     channels: dict[str, int]
     languages: dict[str, int]
+    drivers: list[Driver]
 
     @property
     def change(self) -> float | None:
@@ -137,4 +162,6 @@ def overview(tenant, period: Period, touchpoint_id: int | None = None) -> Overvi
         buckets = trend(stats.daily(tenant.id, metric, period.first, period.last, touchpoint_id), period, metric)
         channels = stats.answers_by("channel", tenant.id, period.first, period.last, touchpoint_id)
         languages = stats.answers_by("locale", tenant.id, period.first, period.last, touchpoint_id)
-    return Overview(period, now, before, change_is_real(now, before), rows, locked, buckets, channels, languages)
+        topics = drivers(tenant, period, now, before, touchpoint_id)
+    return Overview(period, now, before, change_is_real(now, before), rows, locked, buckets, channels, languages,
+                    topics)

@@ -51,26 +51,28 @@ def process_response(response_id: int) -> Task | None:
         first_time = response.processed_at is None
         if first_time:
             db.session.add_all(_rule_links(response, matched))
+            category_ids = [category.id for category in matched]
         else:
-            _set_rule_categories(response, matched)
+            category_ids = _set_rule_categories(response, matched)
         response.sentiment = analysis.sentiment
         response.needs_reply = analysis.needs_reply
         response.needs_action = analysis.needs_action
         response.state = ResponseState.CATEGORISED
         response.processed_at = utcnow()
-        stats.count_processed(response, tenant)
+        stats.count_processed(response, tenant, category_ids)
         task = None if first_time else response.task
         if task is None and (analysis.needs_reply or analysis.needs_action):
             task = open_task(tenant, response, matched)
         return task
 
 
-def _set_rule_categories(response: Response, matched: list[Category]) -> None:
+def _set_rule_categories(response: Response, matched: list[Category]) -> list[int]:
     """Rules may change their mind (a comment added later); once a person has chosen the
-    categories (source `manual`), theirs stand and the rules add nothing."""
+    categories (source `manual`), theirs stand and the rules add nothing. The ids it ends with."""
     if any(link.source == CategorySource.MANUAL for link in response.categories):
-        return
+        return [link.category_id for link in response.categories]
     response.categories = _rule_links(response, matched)
+    return [category.id for category in matched]
 
 
 def _rule_links(response: Response, matched: list[Category]) -> list[ResponseCategory]:

@@ -10,7 +10,7 @@ from sqlalchemy import and_, or_, select
 from saas.core.sql import paginate
 from saas.core.timeutil import utcnow
 from saas.feedback.metrics import METRICS, Band
-from saas.feedback.models import Response
+from saas.feedback.models import Response, ResponseCategory
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class ResponseFilter:
     touchpoint_id: int | None = None
     band: Band | None = None
     period: str | None = None
+    category_id: int | None = None
 
 
 def band_condition(band: Band):
@@ -50,6 +51,8 @@ def filtered_query(tenant_id: int, chosen: ResponseFilter):
         query = query.where(Response.touchpoint_id == chosen.touchpoint_id)
     if chosen.band:
         query = query.where(band_condition(chosen.band))
+    if chosen.category_id:
+        query = query.where(Response.categories.any(ResponseCategory.category_id == chosen.category_id))
     if chosen.period in PERIODS:
         query = query.where(Response.created_at >= utcnow() - timedelta(days=PERIODS[chosen.period].days))
     return query.order_by(Response.created_at.desc(), Response.id.desc())

@@ -20,7 +20,7 @@ from saas.core.scoping import TenantScoped, tenant_scope
 from saas.core.sql import insert
 from saas.core.timeutil import as_utc
 from saas.feedback.models import COUNTED_STATES as COUNTED
-from saas.feedback.models import Response
+from saas.feedback.models import Response, ResponseCategory
 
 
 class DailyScore(TenantScoped, db.Model):
@@ -39,6 +39,23 @@ class DailyScore(TenantScoped, db.Model):
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class DailyCategory(TenantScoped, db.Model):
+    """Scores per business-local day, touchpoint and category: what each topic does to the metric."""
+
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "day", "touchpoint_id", "metric", "category_id", "score",
+                         name="uq_daily_category"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    touchpoint_id: Mapped[int] = mapped_column(Integer)
+    metric: Mapped[str] = mapped_column(String(4))
+    category_id: Mapped[int] = mapped_column(Integer)
+    score: Mapped[int] = mapped_column(Integer)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
 def zone_of(tenant) -> ZoneInfo:
     try:
         return ZoneInfo(tenant.timezone or "UTC")
@@ -50,15 +67,45 @@ def local_day(moment, tenant) -> date:
     return as_utc(moment).astimezone(zone_of(tenant)).date()
 
 
-def count_processed(response: Response, tenant) -> None:
-    """The pipeline processed the answer: count it under its score (moving it if its score changed)."""
-    if response.stats_score == response.score:
-        return
+def count_processed(response: Response, tenant, category_ids: list[int]) -> None:
+    """The pipeline processed the answer: count it under its score and its categories (moving it from what
+    it was counted under before, if its score or categories changed)."""
     day = local_day(response.created_at, tenant)
-    if response.stats_score is not None:
-        _add(tenant.id, day, response, response.stats_score, -1)
-    _add(tenant.id, day, response, response.score, +1)
+    if response.stats_score != response.score:
+        if response.stats_score is not None:
+            _add(tenant.id, day, response, response.stats_score, -1)
+        _add(tenant.id, day, response, response.score, +1)
+    _move_categories(tenant.id, day, response, category_ids)
     response.stats_score = response.score
+
+
+def recategorised(response: Response, tenant, category_ids: list[int]) -> None:
+    """A person corrected the categories of a counted answer: its topics' counts follow."""
+    if response.stats_score is not None:
+        _move_categories(tenant.id, local_day(response.created_at, tenant), response, category_ids)
+
+
+def _move_categories(tenant_id: int, day: date, response: Response, category_ids: list[int]) -> None:
+    before = (response.stats_score, sorted(response.stats_categories or []))
+    after = (response.score, sorted(set(category_ids)))
+    if before == after:
+        return
+    if before[0] is not None:
+        for category_id in before[1]:
+            _add_category(tenant_id, day, response, category_id, before[0], -1)
+    for category_id in after[1]:
+        _add_category(tenant_id, day, response, category_id, after[0], +1)
+    response.stats_categories = after[1]
+
+
+def _add_category(tenant_id: int, day: date, response: Response, category_id: int, score: int, delta: int) -> None:
+    key = {"tenant_id": tenant_id, "day": day, "touchpoint_id": response.touchpoint_id, "metric": response.metric,
+           "category_id": category_id, "score": score}
+    db.session.execute(insert(DailyCategory).values(**key, count=delta).on_conflict_do_update(
+        index_elements=[DailyCategory.tenant_id, DailyCategory.day, DailyCategory.touchpoint_id,
+                        DailyCategory.metric, DailyCategory.category_id, DailyCategory.score],
+        set_={"count": DailyCategory.count + delta},
+    ))
 
 
 def _add(tenant_id: int, day: date, response: Response, score: int, delta: int) -> None:
@@ -94,7 +141,68 @@ def rebuild(tenant) -> int:
                  "locale": locale, "metric": metric, "score": score, "count": count}
                 for (day, touchpoint_id, channel, locale, metric, score), count in counts.items()
             ])
+        _rebuild_categories(tenant)
         return sum(counts.values())
+
+
+def _rebuild_categories(tenant) -> None:
+    db.session.execute(delete(DailyCategory).where(DailyCategory.tenant_id == tenant.id))
+    counts: Counter = Counter()
+    by_response: dict[int, list[int]] = {}
+    for key, response_id, category_id in _category_rows(tenant):
+        counts[key] += 1
+        by_response.setdefault(response_id, []).append(category_id)
+    for response_id, category_ids in by_response.items():
+        db.session.execute(update(Response).where(Response.id == response_id)
+                           .values(stats_categories=sorted(category_ids)))
+    db.session.execute(update(Response).where(Response.tenant_id == tenant.id, Response.state.in_(COUNTED),
+                                              Response.id.not_in(list(by_response) or [0]))
+                       .values(stats_categories=[]))
+    if counts:
+        db.session.execute(insert(DailyCategory), [
+            {"tenant_id": tenant.id, "day": day, "touchpoint_id": touchpoint_id, "metric": metric,
+             "category_id": category_id, "score": score, "count": count}
+            for (day, touchpoint_id, metric, category_id, score), count in counts.items()
+        ])
+
+
+def _category_rows(tenant):
+    """((day, touchpoint, metric, category, score), response id, category id) of every counted answer's topic."""
+    rows = db.session.execute(
+        select(Response.id, Response.created_at, Response.touchpoint_id, Response.metric, Response.score,
+               ResponseCategory.category_id)
+        .join(ResponseCategory, ResponseCategory.response_id == Response.id)
+        .where(Response.tenant_id == tenant.id, Response.state.in_(COUNTED))
+    )
+    for response_id, created_at, touchpoint_id, metric, score, category_id in rows:
+        yield (local_day(created_at, tenant), touchpoint_id, metric, category_id, score), response_id, category_id
+
+
+def by_category(tenant_id: int, metric: str, first: date, last: date, touchpoint_id: int | None = None
+                ) -> dict[int, dict[int, int]]:
+    """Answers per score for each category between two local days."""
+    query = select(DailyCategory.category_id, DailyCategory.score, func.sum(DailyCategory.count)).where(
+        DailyCategory.tenant_id == tenant_id, DailyCategory.metric == metric, DailyCategory.day.between(first, last))
+    if touchpoint_id is not None:
+        query = query.where(DailyCategory.touchpoint_id == touchpoint_id)
+    found: dict[int, dict[int, int]] = {}
+    for category_id, score, count in db.session.execute(query.group_by(DailyCategory.category_id, DailyCategory.score)):
+        if count:
+            found.setdefault(category_id, {})[score] = int(count)
+    return found
+
+
+def recount_categories(tenant) -> Counter:
+    with tenant_scope(tenant.id):
+        return Counter(key for key, _response, _category in _category_rows(tenant))
+
+
+def running_categories(tenant) -> Counter:
+    with tenant_scope(tenant.id):
+        rows = db.session.execute(select(DailyCategory.day, DailyCategory.touchpoint_id, DailyCategory.metric,
+                                         DailyCategory.category_id, DailyCategory.score, DailyCategory.count)
+                                  .where(DailyCategory.tenant_id == tenant.id, DailyCategory.count != 0))
+        return Counter({(d, t, m, c, s): n for d, t, m, c, s, n in rows})
 
 
 def distribution(tenant_id: int, metric: str, first: date, last: date, touchpoint_id: int | None = None

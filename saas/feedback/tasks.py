@@ -15,6 +15,7 @@ from saas.core.outbox import queue_email
 from saas.core.sql import owned, paginate
 from saas.core.timeutil import local_time, utcnow
 from saas.core.urls import absolute_url
+from saas.feedback import stats
 from saas.feedback.metrics import Band
 from saas.feedback.models import (
     OPEN_STATUSES,
@@ -214,6 +215,7 @@ def correct_categories(task: Task, actor: Membership, category_ids: list[int]) -
         ResponseCategory(tenant_id=task.tenant_id, category_id=category_id, source=CategorySource.MANUAL)
         for category_id in ids
     ]
+    stats.recategorised(response, response.touchpoint.tenant, ids)
     record_event(task, "categories", actor, before=before, after=sorted(ids))
 
 

@@ -6,9 +6,10 @@ from wtforms import SelectField
 
 from billing import plans
 from saas.feedback import responses, surveys
+from saas.feedback.categories import categories as tenant_categories
 from saas.web.actions import apply_change
 from saas.web.context import current_tenant, tenant_route
-from saas.web.forms import ActionForm, ListFilterForm, period_choices
+from saas.web.forms import ActionForm, ListFilterForm, options, period_choices
 from tenants.models import Role
 from worker.jobs import process_response
 from worker.queue import enqueue
@@ -17,6 +18,7 @@ bp = Blueprint("responses", __name__, url_prefix="/responses")
 
 
 class ResponseFilterForm(ListFilterForm):
+    category = SelectField(_l("Category"), coerce=int, default=0)
     period = SelectField(_l("Period"), default="", choices=period_choices(_l("All time")))
 
 
@@ -25,10 +27,12 @@ class ResponseFilterForm(ListFilterForm):
 def index():
     tenant = current_tenant()
     form = ResponseFilterForm(tenant, request.args)
+    form.category.choices = options([(0, _l("All categories")), *((c.id, c.name) for c in tenant_categories(tenant))])
     chosen = responses.ResponseFilter()
     if form.validate():
         chosen = responses.ResponseFilter(
             touchpoint_id=form.touchpoint.data or None, band=form.chosen_band(), period=form.period.data or None,
+            category_id=form.category.data or None,
         )
     page = request.args.get("page", 1, type=int)
     pagination = responses.page_of_responses(tenant.id, chosen, max(page, 1))
