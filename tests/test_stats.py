@@ -232,3 +232,8 @@ def test_the_answers_export_is_excel_ready_inert_and_keeps_only_consented_addres
     only_header = owner.get(f"/dashboard/answers.csv?period=7d&touchpoint={other}").get_data().decode("utf-8-sig")
     assert len(only_header.strip().splitlines()) == 1
     assert staff_client(app).get("/dashboard/answers.csv").status_code == 403
+    assert staff_client(app).get("/dashboard/tasks.csv").status_code == 403
+
+    tasks = list(csv.reader(io.StringIO(owner.get("/dashboard/tasks.csv?period=7d").get_data().decode("utf-8-sig"))))
+    assert len(tasks[0]) == 12 and len(tasks) == 4  # the header and the three tasks
+    assert tasks[1][3] == "'=HYPERLINK(\"http://evil.example\")" and tasks[2][3] == "Кава холодна, кур'єр запізнився"

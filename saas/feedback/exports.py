@@ -77,6 +77,35 @@ def response_rows(tenant, period: Period, touchpoint_id: int | None = None) -> I
             db.session.expunge(response)  # a streamed export keeps no row once written
 
 
+def task_rows(tenant, period: Period, touchpoint_id: int | None = None) -> Iterator[list]:
+    """The header, then one row per task opened in the period, oldest first."""
+    yield [_("Opened"), _("Touchpoint"), _("Score"), _("Comment"), _("Categories"), _("Task status"), _("Assignee"),
+           _("Deadline"), _("First reply (hours)"), _("Resolved (hours)"), _("What was done"),
+           _("The customer says it is solved")]
+    start, end = _bounds(period, tenant)
+    query = (
+        select(Task).join(Task.response).where(Task.tenant_id == tenant.id, Task.created_at >= start,
+                                               Task.created_at < end)
+        .options(joinedload(Task.response).joinedload(Response.touchpoint),
+                 joinedload(Task.response).selectinload(Response.categories).joinedload(ResponseCategory.category),
+                 joinedload(Task.assignee).joinedload(Membership.user))
+        .order_by(Task.created_at, Task.id).execution_options(yield_per=BATCH)
+    )
+    if touchpoint_id is not None:
+        query = query.where(Response.touchpoint_id == touchpoint_id)
+    with tenant_scope(tenant.id):
+        for task in db.session.scalars(query):
+            response = task.response
+            yield [
+                local_time(task.created_at, tenant, "%Y-%m-%d %H:%M"), response.touchpoint.name, response.score,
+                response.comment, "; ".join(link.category.name for link in response.categories), task.status.label,
+                task.assignee.user.display_name if task.assignee else "", local_time(task.due_at, tenant, "%Y-%m-%d %H:%M"),
+                _hours(task.created_at, task.first_reply_at), _hours(task.created_at, task.resolved_at),
+                task.resolution_note or "", _yes_no(task.customer_solved),
+            ]
+            db.session.expunge(task)
+
+
 def _yes_no(value: bool | None) -> str:
     return "" if value is None else _("yes") if value else _("no")
 

@@ -58,11 +58,21 @@ def dashboard():
 @bp.route("/dashboard/answers.csv")
 @tenant_route(Role.ADMIN)
 def export_answers():
-    """The answers of the dashboard's period and touchpoint, as CSV, streamed."""
+    return _export("answers", exports.response_rows)
+
+
+@bp.route("/dashboard/tasks.csv")
+@tenant_route(Role.ADMIN)
+def export_tasks():
+    return _export("tasks", exports.task_rows)
+
+
+def _export(what: str, make_rows):
+    """Rows of the dashboard's period and touchpoint, as CSV, streamed."""
     tenant = current_tenant()
     period = dashboard_numbers.period_for(request.args.get("period", ""), dashboard_numbers.today_for(tenant))
-    rows = exports.response_rows(tenant, period, request.args.get("touchpoint", type=int))
-    name = f"{tenant.slug}-answers-{period.first.isoformat()}-{period.last.isoformat()}.csv"
+    rows = make_rows(tenant, period, request.args.get("touchpoint", type=int))
+    name = f"{tenant.slug}-{what}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
     return Response(stream_with_context(exports.as_csv(rows)), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
