@@ -107,7 +107,3 @@ def pending_events(older_than: datetime, limit: int = 200) -> list[int]:
         select(StripeEvent.id).where(StripeEvent.status == EventStatus.PENDING, StripeEvent.received_at < older_than)
         .order_by(StripeEvent.id).limit(limit)
     ))
-
-
-def account_for_customer(customer_id: str) -> BillingAccount | None:
-    return db.session.scalar(select(BillingAccount).where(BillingAccount.stripe_customer_id == customer_id))

@@ -19,7 +19,8 @@ from saas.core.outbox import queue_email
 from saas.core.scoping import tenant_scope, unscoped
 from saas.core.timeutil import local_time, utcnow
 from saas.core.urls import absolute_url
-from tenants.models import Membership, Role, Tenant, User
+from tenants import services
+from tenants.models import Tenant, User
 
 PENDING_TOO_LONG = timedelta(minutes=5)
 
@@ -32,15 +33,26 @@ class BillingUnavailable(Refusal):
 
 
 def account_of(tenant: Tenant, lock: bool = False) -> BillingAccount:
-    """The tenant's billing account, made on first need."""
-    with tenant_scope(tenant.id):
-        query = select(BillingAccount).where(BillingAccount.tenant_id == tenant.id)
-        account = db.session.scalar(query.with_for_update() if lock else query)
-        if account is None:
+    """The tenant's billing account, made on first need (by a change: reading uses current_account)."""
+    account = _stored_account(tenant, lock)
+    if account is None:
+        with tenant_scope(tenant.id):
             account = BillingAccount(tenant_id=tenant.id, cancel_at_period_end=False)
             db.session.add(account)
             db.session.flush()
-        return account
+    return account
+
+
+def current_account(tenant: Tenant) -> BillingAccount:
+    """The tenant's billing account to read, or a blank one (never saved) for a tenant that has none yet:
+    looking at the Plan page writes nothing."""
+    return _stored_account(tenant) or BillingAccount(tenant_id=tenant.id, cancel_at_period_end=False)
+
+
+def _stored_account(tenant: Tenant, lock: bool = False) -> BillingAccount | None:
+    with tenant_scope(tenant.id):
+        query = select(BillingAccount).where(BillingAccount.tenant_id == tenant.id)
+        return db.session.scalar(query.with_for_update() if lock else query)
 
 
 def sync_subscription(tenant: Tenant, now: datetime | None = None) -> bool:
@@ -58,16 +70,19 @@ def _refresh(tenant: Tenant, account: BillingAccount, now: datetime | None = Non
 
 
 def _tell_owners_payment_failed(tenant: Tenant, account: BillingAccount) -> None:
-    owners = db.session.scalars(
-        select(Membership).where(Membership.tenant_id == tenant.id, Membership.role == Role.OWNER)
-    ).all()
-    for owner in owners:
+    for owner in services.owners(tenant):
         queue_email(
             "payment_failed", owner.user.email, "payment_failed", locale=owner.user.locale, tenant_id=tenant.id,
             tenant=tenant, owner=owner.user, plan=PLANS[account.plan] if account.plan in PLANS else None,
             until=local_time(entitlement.grace_ends(account), tenant, "%Y-%m-%d"),
             link=absolute_url("billing.index"),
         )
+
+
+def payment_failing_until(tenant: Tenant) -> datetime | None:
+    """The end of the grace period while the tenant's subscription is past due; else None."""
+    account = _stored_account(tenant)
+    return entitlement.grace_ends(account) if account is not None else None
 
 
 def has_live_subscription(account: BillingAccount) -> bool:
@@ -94,7 +109,7 @@ def start_checkout(tenant: Tenant, owner: User, plan: str, interval: str, succes
 
 
 def portal(tenant: Tenant, return_url: str) -> str:
-    account = account_of(tenant)
+    account = current_account(tenant)
     if account.stripe_customer_id is None:
         raise Refusal(_l("There is nothing to manage yet: choose a plan first."))
     try:
@@ -106,7 +121,7 @@ def portal(tenant: Tenant, return_url: str) -> str:
 def returned_from_checkout(tenant: Tenant, session_id: str) -> tuple[BillingAccount, bool]:
     """The success page: never trusts the redirect. The session must be this tenant's customer's; then the
     subscription is read from Stripe once. The account, and whether the plan changed."""
-    account, changed = account_of(tenant), False
+    account, changed = current_account(tenant), False
     try:
         if account.stripe_customer_id and stripe_api.checkout_customer(session_id) == account.stripe_customer_id:
             changed = sync_subscription(tenant)
@@ -146,26 +161,16 @@ def apply_deadlines(now: datetime | None = None) -> int:
     return changed
 
 
-def sync_all(slug: str | None = None) -> dict[str, str]:
-    """Every tenant with a Stripe customer (or the one with this slug) synced from Stripe; slug → plan.
-    (Answers a bigger plan has room for are unlocked by the caller: worker.jobs.unlock_responses.)"""
+def sync_all(slug: str | None = None) -> list[tuple[int, str, str]]:
+    """Every tenant with a Stripe customer (or the one with this slug) synced from Stripe; (id, slug, plan) of
+    each. (Answers a bigger plan has room for are unlocked by the caller: worker.jobs.unlock_responses.)"""
     query = select(Tenant).join(BillingAccount, BillingAccount.tenant_id == Tenant.id).where(
         BillingAccount.stripe_customer_id.is_not(None))
     if slug:
         query = query.where(Tenant.slug == slug)
-    plans_now = {}
+    synced = []
     with unscoped():
         for tenant in db.session.scalars(query).all():
             sync_subscription(tenant)
-            plans_now[tenant.slug] = tenant.plan
-    return plans_now
-
-
-def tenants(slug: str | None = None) -> list[tuple[int, str]]:
-    """(id, slug) of every business, or of the one with this slug."""
-    query = select(Tenant.id, Tenant.slug).order_by(Tenant.id)
-    return [tuple(row) for row in db.session.execute(query.where(Tenant.slug == slug) if slug else query)]
-
-
-def tenant_ids(slugs) -> list[int]:
-    return list(db.session.scalars(select(Tenant.id).where(Tenant.slug.in_(list(slugs)))))
+            synced.append((tenant.id, tenant.slug, tenant.plan))
+    return synced

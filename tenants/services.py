@@ -455,6 +455,19 @@ def accept_invitation(token: str, user: User | None, name: str = "", password: s
         return membership
 
 
+def tenant_ids_and_slugs(slug: str | None = None) -> list[tuple[int, str]]:
+    """(id, slug) of every business, or of the one with this slug (for commands run across tenants)."""
+    query = select(Tenant.id, Tenant.slug).order_by(Tenant.id)
+    return [tuple(row) for row in db.session.execute(query.where(Tenant.slug == slug) if slug else query)]
+
+
+def owners(tenant: Tenant) -> list[Membership]:
+    """The business's owners, first first."""
+    return list(db.session.scalars(
+        select(Membership).where(Membership.tenant_id == tenant.id, Membership.role == Role.OWNER).order_by(Membership.id)
+    ))
+
+
 def require_verified_owner(tenant: Tenant) -> None:
     """A business writes to its customers only once an owner has proved their mailbox: a sign-up with
     someone else's address cannot turn the app into its mail server."""

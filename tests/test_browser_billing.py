@@ -16,6 +16,7 @@ from saas.core.extensions import db
 from saas.core.scoping import unscoped
 from saas.feedback.models import Response, ResponseState, Task
 from tests.support.apps import make_app
+from tests.support.browser import sign_up
 from tests.support.builders import submit
 from tests.support.fake_stripe import FakeStripeProcess
 from tests.support.mail import Mailbox, SmtpServer
@@ -60,14 +61,7 @@ def test_a_free_owner_upgrades_through_checkout_and_the_limits_and_locked_answer
 ):
     base_url, mailbox = selling_app
     owner = browser.new_context(base_url=base_url).new_page()
-    owner.goto("/signup")
-    owner.get_by_label("Business name").fill("Corner Bakery")
-    owner.get_by_label("Your name").fill("Olena")
-    owner.get_by_label("Email").fill("olena@bakery.example")
-    owner.get_by_role("button", name="Continue").click()
-    owner.goto(mailbox.link_for("olena@bakery.example", "/signup/"))
-    owner.get_by_label("Choose a password").fill(PASSWORD)
-    owner.get_by_role("button", name="Create my account").click()
+    sign_up(owner, mailbox, "Corner Bakery", "Olena", "olena@bakery.example", PASSWORD)
     owner.get_by_role("button", name="Next: touchpoints").click()
     owner.get_by_label("Website").check()
     owner.get_by_label("Shop").check()

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from saas.core.timeutil import as_utc
 from saas.feedback.models import ScoreClick
+from tests.support.browser import sign_up
 from tests.support.processes import run_flask
 
 pytestmark = pytest.mark.browser
@@ -24,16 +25,7 @@ PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touc
 
 def owner_sets_up_a_shop_touchpoint(browser, base_url, mailbox):
     owner = browser.new_context(base_url=base_url).new_page()
-    owner.goto("/signup")
-    owner.get_by_label("Business name").fill("Kyiv Coffee")
-    owner.get_by_label("Your name").fill("Oksana")
-    owner.get_by_label("Email").fill("oksana@coffee.example")
-    owner.get_by_role("button", name="Continue").click()
-    expect(owner.get_by_role("heading", name="Check your email")).to_be_visible()
-    owner.goto(mailbox.link_for("oksana@coffee.example", "/signup/"))
-    owner.get_by_label("Choose a password").fill(PASSWORD)
-    owner.get_by_role("button", name="Create my account").click()
-    expect(owner.get_by_role("heading", name="Pick your one key metric")).to_be_visible()
+    sign_up(owner, mailbox, "Kyiv Coffee", "Oksana", "oksana@coffee.example", PASSWORD)
     owner.get_by_role("button", name="Next: touchpoints").click()
     owner.get_by_label("Shop").check()
     owner.get_by_role("button", name="Create my survey links").click()

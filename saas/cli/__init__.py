@@ -13,7 +13,7 @@ from saas.core.extensions import db
 from saas.feedback.categoriser import analyse
 from saas.feedback.metrics import METRICS
 from tenants import billing as tenants_billing
-from tenants.services import create_platform_admin
+from tenants.services import create_platform_admin, tenant_ids_and_slugs
 from worker import jobs
 
 
@@ -83,11 +83,11 @@ def install(app: Flask) -> None:
     @click.option("--tenant", "slug", help="Only the business with this slug.")
     def billing_sync(slug):
         """Reconcile every tenant with a Stripe customer (or one) from what Stripe says now."""
-        plans_now = tenants_billing.sync_all(slug)
+        synced = tenants_billing.sync_all(slug)
         db.session.commit()
-        for tenant_id in tenants_billing.tenant_ids(plans_now):
+        for tenant_id, _slug, _plan in synced:
             jobs.unlock_responses(tenant_id)
-        click.echo(json.dumps(plans_now))
+        click.echo(json.dumps({tenant_slug: plan for _id, tenant_slug, plan in synced}))
 
     stats_group = AppGroup("stats", help="The dashboard's counts.")
     app.cli.add_command(stats_group)
@@ -97,7 +97,7 @@ def install(app: Flask) -> None:
     def stats_rebuild(slug):
         """Recount the dashboard's numbers from the answers (once after upgrading, or to check)."""
         counted = {}
-        for tenant_id, tenant_slug in tenants_billing.tenants(slug):
+        for tenant_id, tenant_slug in tenant_ids_and_slugs(slug):
             counted[tenant_slug] = jobs.rebuild_stats(tenant_id)
         click.echo(json.dumps(counted))
 

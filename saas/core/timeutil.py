@@ -13,13 +13,17 @@ def as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def local_time(moment: datetime, tenant, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
-    """A moment as the business reads it: in its own time zone (UTC without a business)."""
+def zone_of(tenant) -> ZoneInfo:
+    """The business's time zone (UTC without a business, or for a zone the tz database does not know)."""
     try:
-        zone = ZoneInfo(tenant.timezone if tenant is not None else "UTC")
+        return ZoneInfo(tenant.timezone if tenant is not None and tenant.timezone else "UTC")
     except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    return as_utc(moment).astimezone(zone).strftime(fmt)
+        return ZoneInfo("UTC")
+
+
+def local_time(moment: datetime, tenant, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
+    """A moment as the business reads it: in its own time zone."""
+    return as_utc(moment).astimezone(zone_of(tenant)).strftime(fmt)
 
 
 # Where a business that speaks this language most likely is: its time zone until it chooses one.

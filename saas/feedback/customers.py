@@ -21,8 +21,8 @@ from saas.core.urls import absolute_url
 from saas.feedback.models import Response, Task, Unsubscribe
 from saas.feedback.surveys import clean_text
 from saas.feedback.tasks import notify_reopened, record_event, reopen, restart_deadline
-from tenants import tokens
-from tenants.models import Membership, Role, Tenant
+from tenants import services, tokens
+from tenants.models import Membership, Tenant
 from tenants.services import require_verified_owner
 
 MAX_REPLY = 5000
@@ -117,10 +117,8 @@ def customer_email(tenant: Tenant, email: str, locale: str, kind: str, template:
 
 
 def _first_owner_email(tenant: Tenant) -> str | None:
-    owner = db.session.scalar(
-        select(Membership).where(Membership.tenant_id == tenant.id, Membership.role == Role.OWNER).order_by(Membership.id)
-    )
-    return owner.user.email if owner else None
+    first = next(iter(services.owners(tenant)), None)
+    return first.user.email if first else None
 
 
 def reply(task: Task, actor: Membership, text: str) -> Message:

@@ -15,8 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from saas.core.extensions import db
 from saas.core.scoping import tenant_scope
-from saas.core.timeutil import as_utc, local_time
-from saas.feedback import stats
+from saas.core.timeutil import as_utc, local_time, zone_of
 from saas.feedback.dashboard import Period
 from saas.feedback.models import COUNTED_STATES, Response, ResponseCategory, Task
 from tenants.models import Membership
@@ -33,7 +32,7 @@ def inert(value) -> str:
 
 def _bounds(period: Period, tenant) -> tuple[datetime, datetime]:
     """The period's local days as UTC moments: [first day 00:00, day after the last 00:00)."""
-    zone = stats.zone_of(tenant)
+    zone = zone_of(tenant)
     start = datetime.combine(period.first, time.min, zone).astimezone(timezone.utc)
     end = datetime.combine(period.last + timedelta(days=1), time.min, zone).astimezone(timezone.utc)
     return start, end
@@ -55,26 +54,24 @@ def response_rows(tenant, period: Period, touchpoint_id: int | None = None) -> I
         .options(joinedload(Response.touchpoint),
                  selectinload(Response.categories).joinedload(ResponseCategory.category),
                  selectinload(Response.task).joinedload(Task.assignee).joinedload(Membership.user))
-        .order_by(Response.created_at, Response.id).execution_options(yield_per=BATCH)
+        .order_by(Response.created_at, Response.id)
     )
-    if touchpoint_id is not None:
-        query = query.where(Response.touchpoint_id == touchpoint_id)
-    with tenant_scope(tenant.id):
-        for response in db.session.scalars(query):
-            task = response.task
-            yield [
-                local_time(response.created_at, tenant, "%Y-%m-%d %H:%M"), response.touchpoint.name, response.score,
-                response.band.label, response.comment,
-                "; ".join(link.category.name for link in response.categories), response.sentiment or "",
-                _yes_no(response.needs_reply), _yes_no(response.needs_action),
-                task.status.label if task else "", task.assignee.user.display_name if task and task.assignee else "",
-                _hours(response.created_at, task.first_reply_at) if task else "",
-                _hours(response.created_at, task.resolved_at) if task else "",
-                response.channel.label, response.locale,
-                "; ".join(f"{key}={value}" for key, value in sorted((response.hidden or {}).items())),
-                response.contact_email if response.consent else "",
-            ]
-            db.session.expunge(response)  # a streamed export keeps no row once written
+
+    def row(response: Response) -> list:
+        task = response.task
+        return [
+            _when(response.created_at, tenant), response.touchpoint.name, response.score, response.band.label,
+            response.comment, _categories(response), response.sentiment or "",
+            _yes_no(response.needs_reply), _yes_no(response.needs_action),
+            task.status.label if task else "", task.assignee.user.display_name if task and task.assignee else "",
+            _hours(response.created_at, task.first_reply_at) if task else "",
+            _hours(response.created_at, task.resolved_at) if task else "",
+            response.channel.label, response.locale,
+            "; ".join(f"{key}={value}" for key, value in sorted((response.hidden or {}).items())),
+            response.contact_email if response.consent else "",
+        ]
+
+    yield from _streamed(tenant, query, touchpoint_id, row)
 
 
 def task_rows(tenant, period: Period, touchpoint_id: int | None = None) -> Iterator[list]:
@@ -89,21 +86,38 @@ def task_rows(tenant, period: Period, touchpoint_id: int | None = None) -> Itera
         .options(joinedload(Task.response).joinedload(Response.touchpoint),
                  joinedload(Task.response).selectinload(Response.categories).joinedload(ResponseCategory.category),
                  joinedload(Task.assignee).joinedload(Membership.user))
-        .order_by(Task.created_at, Task.id).execution_options(yield_per=BATCH)
+        .order_by(Task.created_at, Task.id)
     )
+
+    def row(task: Task) -> list:
+        response = task.response
+        return [
+            _when(task.created_at, tenant), response.touchpoint.name, response.score, response.comment,
+            _categories(response), task.status.label, task.assignee.user.display_name if task.assignee else "",
+            _when(task.due_at, tenant), _hours(task.created_at, task.first_reply_at),
+            _hours(task.created_at, task.resolved_at), task.resolution_note or "", _yes_no(task.customer_solved),
+        ]
+
+    yield from _streamed(tenant, query, touchpoint_id, row)
+
+
+def _streamed(tenant, query, touchpoint_id: int | None, row) -> Iterator[list]:
+    """row(item) for each item of the query (filtered to the touchpoint), read in batches and let go of once
+    written: a streamed export keeps no row."""
     if touchpoint_id is not None:
         query = query.where(Response.touchpoint_id == touchpoint_id)
     with tenant_scope(tenant.id):
-        for task in db.session.scalars(query):
-            response = task.response
-            yield [
-                local_time(task.created_at, tenant, "%Y-%m-%d %H:%M"), response.touchpoint.name, response.score,
-                response.comment, "; ".join(link.category.name for link in response.categories), task.status.label,
-                task.assignee.user.display_name if task.assignee else "", local_time(task.due_at, tenant, "%Y-%m-%d %H:%M"),
-                _hours(task.created_at, task.first_reply_at), _hours(task.created_at, task.resolved_at),
-                task.resolution_note or "", _yes_no(task.customer_solved),
-            ]
-            db.session.expunge(task)
+        for item in db.session.scalars(query.execution_options(yield_per=BATCH)):
+            yield row(item)
+            db.session.expunge(item)
+
+
+def _when(moment, tenant) -> str:
+    return local_time(moment, tenant, "%Y-%m-%d %H:%M")
+
+
+def _categories(response: Response) -> str:
+    return "; ".join(link.category.name for link in response.categories)
 
 
 def _yes_no(value: bool | None) -> str:

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from billing import plans, usage
 from saas.core.extensions import db
 from saas.core.scoping import tenant_scope
-from saas.feedback.models import Response, ResponseState, Touchpoint
+from saas.feedback import touchpoints
+from saas.feedback.models import Response, ResponseState
 from tenants import services
 
 
@@ -39,8 +40,7 @@ def usage_summary(tenant) -> UsageSummary:
     plan = plans.plan_for(tenant)
     with tenant_scope(tenant.id):
         responses = usage.this_month(tenant.id)
-        active = db.session.scalar(select(func.count(Touchpoint.id)).where(
-            Touchpoint.tenant_id == tenant.id, Touchpoint.active.is_(True)))
+        active = touchpoints.active_count(tenant)
         locked = db.session.scalar(select(func.count(Response.id)).where(
             Response.tenant_id == tenant.id, Response.state == ResponseState.LOCKED))
         seats = services.seats_in_use(tenant)

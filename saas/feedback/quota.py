@@ -16,7 +16,7 @@ from saas.core.outbox import queue_email
 from saas.core.scoping import tenant_scope
 from saas.core.urls import absolute_url
 from saas.feedback.models import Response, ResponseState
-from tenants.models import Membership, Role
+from tenants import services
 
 WARN_AT = (0.8, 1.0)
 # Counted in the month's quota and not waiting behind it: what a locked answer must fit beside.
@@ -37,10 +37,7 @@ def warn_if_crossing(tenant, count: int) -> None:
     percent = thresholds(limit).get(count)
     if percent is None:
         return
-    owners = db.session.scalars(
-        select(Membership).where(Membership.tenant_id == tenant.id, Membership.role == Role.OWNER)
-    ).all()
-    for owner in owners:
+    for owner in services.owners(tenant):
         queue_email(
             f"quota_{percent}", owner.user.email, "quota_warning", locale=owner.user.locale, tenant_id=tenant.id,
             tenant=tenant, owner=owner.user, percent=percent, count=count, limit=limit,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Date, Integer, String, UniqueConstraint, delete, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
@@ -18,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from saas.core.extensions import db
 from saas.core.scoping import TenantScoped, tenant_scope
 from saas.core.sql import insert
-from saas.core.timeutil import as_utc
+from saas.core.timeutil import as_utc, zone_of
 from saas.feedback.models import COUNTED_STATES as COUNTED
 from saas.feedback.models import Response, ResponseCategory
 
@@ -54,13 +53,6 @@ class DailyCategory(TenantScoped, db.Model):
     category_id: Mapped[int] = mapped_column(Integer)
     score: Mapped[int] = mapped_column(Integer)
     count: Mapped[int] = mapped_column(Integer, default=0)
-
-
-def zone_of(tenant) -> ZoneInfo:
-    try:
-        return ZoneInfo(tenant.timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def local_day(moment, tenant) -> date:

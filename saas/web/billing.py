@@ -1,6 +1,7 @@
 """The billing page (owners act; admins read), Checkout and the Customer Portal, and Stripe's webhook."""
 from urllib.parse import urlsplit
 
+import stripe
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request
 from flask_login import current_user
 from stripe import SignatureVerificationError
@@ -32,13 +33,12 @@ MAX_WEBHOOK_BODY = 256 * 1024  # Stripe's events are a few KB; anything this lar
 @tenant_route(Role.ADMIN)
 def index():
     tenant = current_tenant()
-    account = billing.account_of(tenant)
-    db.session.commit()
+    account = billing.current_account(tenant)
     prices, unavailable = {}, False
     if stripe_api.configured():
         try:
             prices = stripe_api.prices()
-        except Exception:  # noqa: BLE001 - the page still shows the plan and usage when Stripe is down
+        except stripe.StripeError:  # the page still shows the plan and usage when Stripe is down
             unavailable = True
     return _allowing_stripe_pages(render_template(
         "billing/index.html", account=account, plans=PLANS, prices=prices, unavailable=unavailable,

@@ -9,16 +9,15 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from jinja2 import pass_context
-from sqlalchemy import select
 
-from billing import entitlement, plans, usage
-from billing.models import BillingAccount
+from billing import plans, usage
 from saas.core import observability
 from saas.core.extensions import db
 from saas.core.i18n import LOCALES
 from saas.core.scoping import enter_tenant_scope, leave_scope
 from saas.core.timeutil import local_time
 from saas.web.extensions import login_manager
+from tenants import billing as tenants_billing
 from tenants import services, sessions
 from tenants.models import Role, User
 
@@ -117,8 +116,7 @@ def _quota_used() -> tuple[int, int] | None:
 def _payment_failing_until():
     """The end of the grace period while the tenant's subscription is past due, for the banner; else None."""
     tenant = current_tenant()
-    account = db.session.scalar(select(BillingAccount).where(BillingAccount.tenant_id == tenant.id)) if tenant else None
-    return entitlement.grace_ends(account) if account is not None else None
+    return tenants_billing.payment_failing_until(tenant) if tenant is not None else None
 
 
 def tenant_route(min_role: Role = Role.STAFF):
