@@ -22,7 +22,7 @@ from saas.core.outbox import Message
 from saas.core.scoping import unscoped
 from tenants.models import Invitation, Membership, Role, Tenant, User
 from tenants.tokens import password_fingerprint
-from tests.support.apps import make_app
+from tests.support.apps import make_app, statements_while
 from tests.support.http import (
     csrf_token,
     link_in,
@@ -161,23 +161,6 @@ def test_signup_speaks_the_browsers_language_in_its_email_and_the_new_account(ap
         assert (user.locale, db.session.scalar(sa.select(Tenant.locale))) == ("uk", "uk")
 
 
-def _statements_while(app, request) -> tuple[object, list[str]]:
-    """The response to request() and the SQL statements it ran, with their parameters left out."""
-    seen = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        response = request()
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-    return response, seen
-
-
 def _same_page(response, email: str) -> str:
     """The page with what differs by nature (the address typed, the form's CSRF token) blanked."""
     page = text(response).replace(email.lower(), "X").replace(email, "X")
@@ -189,8 +172,8 @@ def test_signup_with_a_known_address_answers_the_same_with_the_same_work_and_tel
     before = counts(app)
     stranger = app.test_client()
     stranger.get("/signup")  # both requests below start from a warm page and a session
-    unknown, unknown_sql = _statements_while(app, lambda: request_signup(stranger, email="new@example.com"))
-    known, known_sql = _statements_while(app, lambda: request_signup(stranger, email="OWNER@Example.com"))
+    unknown, unknown_sql = statements_while(app, lambda: request_signup(stranger, email="new@example.com"))
+    known, known_sql = statements_while(app, lambda: request_signup(stranger, email="OWNER@Example.com"))
 
     assert (unknown.status_code, known.status_code) == (200, 200)
     assert _same_page(known, "OWNER@Example.com") == _same_page(unknown, "new@example.com")
@@ -571,8 +554,8 @@ def test_reset_request_answers_the_same_with_the_same_work_for_unknown_and_known
     client = app.test_client()
     client.get("/forgot")
 
-    unknown, unknown_sql = _statements_while(app, lambda: post_form(client, "/forgot", {"email": "nobody@example.com"}))
-    known, known_sql = _statements_while(app, lambda: post_form(client, "/forgot", {"email": "OWNER@example.com"}))
+    unknown, unknown_sql = statements_while(app, lambda: post_form(client, "/forgot", {"email": "nobody@example.com"}))
+    known, known_sql = statements_while(app, lambda: post_form(client, "/forgot", {"email": "OWNER@example.com"}))
     assert unknown.status_code == 200 and "Check your email" in text(unknown)
     assert "If nobody@example.com has an account, a link to reset the password is on its way" in text(unknown)
     assert _same_page(known, "OWNER@example.com") == _same_page(unknown, "nobody@example.com")

@@ -1,6 +1,7 @@
 """The hosted survey and the touchpoints behind it, through the real endpoints."""
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -9,6 +10,7 @@ import sqlalchemy as sa
 from saas.core.extensions import db
 from saas.core.scoping import unscoped
 from saas.feedback.models import Response, ResponseState
+from tests.support.apps import statements_while
 from tests.support.builders import KEY_PATTERN, add_touchpoint, all_responses, answer, touchpoint_named
 from tests.support.http import post_form, signup
 
@@ -253,3 +255,25 @@ def test_control_characters_are_dropped_and_nul_refused(app, touchpoint):
     assert result.status_code == 302
     [stored] = all_responses(app)
     assert stored.comment == "Bad coffee\nreally"
+
+
+def test_a_touchpoint_is_looked_up_once_in_a_few_seconds_and_changes_here_are_seen_at_once(app, owner, touchpoint):
+    client = app.test_client()
+    client.get(f"/s/{touchpoint.token}")
+    page, statements = statements_while(app, lambda: client.get(f"/s/{touchpoint.token}"))
+    assert page.status_code == 200 and statements == []  # the touchpoint kept a moment ago
+
+    post_form(owner, f"/touchpoints/{touchpoint.id}/deactivate", page="/touchpoints/")
+    assert "Not collecting feedback right now" in client.get(f"/s/{touchpoint.token}").get_data(as_text=True)
+
+
+def test_a_change_made_elsewhere_is_seen_once_the_kept_copy_expires(app, touchpoint, monkeypatch):
+    client = app.test_client()
+    assert client.get(f"/s/{touchpoint.token}").status_code == 200
+    with app.app_context():  # as another process would: no session of this one flushes a change
+        db.session.execute(sa.text("UPDATE touchpoint SET active = false WHERE id = :id"), {"id": touchpoint.id})
+        db.session.commit()
+    assert "Not collecting feedback right now" not in client.get(f"/s/{touchpoint.token}").get_data(as_text=True)
+    later = time.monotonic() + app.config["SURVEY_LOOKUP_SECONDS"] + 1
+    monkeypatch.setattr(time, "monotonic", lambda: later)
+    assert "Not collecting feedback right now" in client.get(f"/s/{touchpoint.token}").get_data(as_text=True)

@@ -119,5 +119,6 @@ def _rate_limits(env, redis_url: str | None) -> dict:
         "RATELIMIT_HEADERS_ENABLED": False,
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute;100 per hour"),
         "RESET_RATE_LIMIT": env.get("RESET_RATE_LIMIT", "5 per minute;20 per hour"),
+        "SURVEY_LOOKUP_SECONDS": float(env.get("SURVEY_LOOKUP_SECONDS", "5")),
         "SURVEY_RATE_LIMIT": env.get("SURVEY_RATE_LIMIT", "20 per minute;200 per day"),
     }

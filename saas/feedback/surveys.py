@@ -24,10 +24,10 @@ from sqlalchemy.orm import joinedload
 from billing import plans, usage
 from saas.core.extensions import db
 from saas.core.i18n import LOCALES
-from saas.core.scoping import tenant_scope, unscoped
+from saas.core.scoping import tenant_scope
 from saas.core.sql import execute_built, insert_for, owned
 from saas.core.timeutil import as_utc, utcnow
-from saas.feedback import quota
+from saas.feedback import quota, recent_touchpoints
 from saas.feedback.metrics import metric
 from saas.feedback.models import Channel, Response, ResponseState, Touchpoint
 
@@ -70,11 +70,11 @@ def new_submission_key() -> str:
 
 
 def touchpoint_for_token(token: str) -> Touchpoint | None:
-    """Public lookup by the unguessable token (no tenant is known yet)."""
+    """Public lookup by the unguessable token (no tenant is known yet); kept for a few seconds
+    (saas.feedback.recent_touchpoints)."""
     if not token or len(token) > 64:
         return None
-    with unscoped():
-        return db.session.scalar(_BY_TOKEN, {"token": token})
+    return recent_touchpoints.touchpoint(token, _BY_TOKEN)
 
 
 # Every survey request starts here; built once, the statement skips its construction and

@@ -100,3 +100,20 @@ def dispose_made_apps() -> None:
     """Close the connections of every app make_app made since the last call."""
     while _made_apps:
         dispose(_made_apps.pop())
+
+
+def statements_while(app, request) -> tuple[object, list[str]]:
+    """The response to request() and the SQL statements it ran, with their parameters left out."""
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = request()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    return response, seen
