@@ -8,6 +8,7 @@ import io
 import math
 import re
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -19,13 +20,15 @@ from saas.core.extensions import db
 from saas.core.scoping import tenant_scope, unscoped
 from saas.core.timeutil import utcnow
 from saas.feedback import quota, stats
-from saas.feedback.dashboard import period_for
+from saas.feedback.dashboard import today_for
+from saas.feedback.filters import Filters, period_for
+from saas.feedback.loop_health import loop_health
 from saas.feedback.metrics import Band
-from saas.feedback.models import Category, Response, ResponseState, Task
+from saas.feedback.models import Category, Response, ResponseState, Task, TaskStatus
 from saas.feedback.pipeline import process_response
 from saas.feedback.scores import change_is_real, key_metric
 from saas.feedback.surveys import Answer, new_submission_key, record_response
-from saas.feedback.tasks import correct_categories
+from saas.feedback.tasks import correct_categories, record_event
 from tenants.models import Membership, Role, Tenant
 from tests.support.apps import make_app, truncate_all
 from tests.support.builders import build_business, staff_client, submit, touchpoint_named
@@ -169,11 +172,12 @@ def test_the_kept_counts_always_equal_a_recount_from_the_rows(stats_app, databas
 # --- the page -----------------------------------------------------------------------------------------
 
 
-def _answer_and_process(app, token, score, comment="fine"):
-    response_id = submit(app, token, score, comment)
+def _answer_and_process(app, token, score, comment="fine", locale="uk") -> int:
+    response_id = submit(app, token, score, comment, locale=locale)
     with app.app_context():
         process_response(response_id)
         db.session.commit()
+    return response_id
 
 
 def test_the_dashboard_shows_the_key_metric_per_touchpoint_and_never_another_tenants(app):
@@ -199,7 +203,71 @@ def test_the_dashboard_shows_the_key_metric_per_touchpoint_and_never_another_ten
     foreign = owner.get(f"/dashboard?period=7d&touchpoint={other_touchpoint.id}").get_data(as_text=True)
     assert "За цей період відповідей поки немає." in foreign  # another tenant's id: nothing of theirs
     assert "−100" not in foreign and "-100" not in foreign
-    assert 'class="big-number"' not in staff_client(app).get("/dashboard").get_data(as_text=True)  # staff
+    with app.app_context(), unscoped():
+        their_category = db.session.scalar(sa.select(Category.id).where(Category.tenant_id == other["tenant"]))
+    foreign = owner.get(f"/dashboard?period=7d&category={their_category}").get_data(as_text=True)
+    assert "За цей період відповідей поки немає." in foreign and "-100" not in foreign
+    staff_page = staff_client(app).get("/dashboard").get_data(as_text=True)
+    assert 'class="big-number"' not in staff_page and "Ваші завдання" in staff_page  # staff: their own block
+
+
+def test_every_filter_narrows_the_numbers_and_lives_in_the_url(app):
+    zerno = build_business(app, plan="pro")
+    late = _answer_and_process(app, zerno["touchpoint"], 2, "Кур'єр запізнився на дві години, доставка жахлива")
+    _answer_and_process(app, zerno["touchpoint"], 9, "Great coffee, friendly people", locale="en")
+    _answer_and_process(app, zerno["touchpoint"], 10, "Усе добре")
+    with app.app_context(), unscoped():
+        [delivery] = db.session.scalars(sa.select(Response).where(Response.id == late)).one().categories
+    owner = staff_client(app, "owner@zerno.example")
+
+    def big_number(query: str) -> str:
+        page = owner.get(f"/dashboard?{query}").get_data(as_text=True)
+        return re.search(r'class="big-number">([^<]+)<', page).group(1)
+
+    assert big_number("period=7d") == "+33"  # 2 promoters, 1 detractor
+    assert big_number("period=7d&language=en") == "+100"
+    assert big_number(f"period=7d&category={delivery.category_id}") == "-100"
+    assert big_number(f"period=7d&category={delivery.category_id}&language=en") == "—"
+    today = utcnow().astimezone(ZoneInfo("Europe/Kyiv")).date()
+    custom = f"period=custom&from={(today - timedelta(days=2)).isoformat()}&to={today.isoformat()}"
+    page = owner.get(f"/dashboard?{custom}&language=en").get_data(as_text=True)
+    assert f"{(today - timedelta(days=2)).isoformat()} – {today.isoformat()}" in page and "+100" in page
+    assert "answers.csv?period=custom&amp;language=en&amp;from=" in page  # the export keeps every filter
+    for unreadable in ("from=2026-13-01&to=2026-01-05", f"from={today.isoformat()}&to={(today - timedelta(days=3))}",
+                       f"from={today.isoformat()}&to={(today + timedelta(days=3))}"):
+        page = owner.get(f"/dashboard?period=custom&{unreadable}").get_data(as_text=True)
+        assert "Ці дати не вдалося використати" in page and page.count('<tr><th scope="row">') > 0
+    with owner.get("/dashboard/answers.csv?period=7d&language=en") as streamed:
+        rows = list(csv.reader(io.StringIO(streamed.get_data().decode("utf-8-sig"))))
+    assert [row[4] for row in rows[1:]] == ["Great coffee, friendly people"]
+
+
+def test_loop_health_counts_the_promise_kept_and_who_keeps_it(app):
+    zerno = build_business(app, plan="pro")
+    ids = [_answer_and_process(app, zerno["touchpoint"], 1, f"Кур'єр запізнився на {n} години, доставка жахлива")
+           for n in (2, 3, 4)]
+    now = utcnow()
+    with app.app_context(), unscoped():
+        tasks = [db.session.scalars(sa.select(Task).where(Task.response_id == i)).one() for i in ids]
+        for task, replied_after in zip(tasks, (2, 4, None), strict=True):
+            task.response.created_at = now - timedelta(hours=10)
+            task.response.needs_reply = True
+            task.first_reply_at = None if replied_after is None else now - timedelta(hours=10 - replied_after)
+        tasks[0].status, tasks[0].resolved_at, tasks[0].customer_solved = TaskStatus.RESOLVED, now, True
+        tasks[0].due_at = now + timedelta(hours=1)
+        record_event(tasks[0], "told_customer")
+        tasks[2].due_at = now - timedelta(hours=1)  # no reply, past its deadline
+        db.session.commit()
+        tenant = db.session.get(Tenant, zerno["tenant"])
+        health = loop_health(tenant, Filters(period_for("7d", today_for(tenant))))
+    assert (health.answers, health.decided, health.need_reply, health.replied, health.tasks) == (3, 3, 3, 2, 3)
+    assert (health.median_reply_hours, health.p90_reply_hours) == (3.0, 4.0)
+    assert (health.resolved_in_time, health.overdue_now, health.asked, health.solved_yes, health.solved_no) == (
+        1, 1, 1, 1, 0)
+    assert health.recovery_rate == 100 and health.reopened == 0
+    assert sum(row.open for row in health.assignees) == 2 and sum(row.resolved for row in health.assignees) == 1
+    page = staff_client(app, "owner@zerno.example").get("/dashboard?period=7d").get_data(as_text=True)
+    assert "Стан циклу" in page and ("Dina" in page or "Petro" in page)
 
 
 # --- the CSV export -------------------------------------------------------------------------------------

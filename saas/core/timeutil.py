@@ -1,6 +1,6 @@
 """Time: now in UTC, stored moments read back as UTC, and a moment as a business reads it, in its time zone."""
 import functools
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 
@@ -24,6 +24,14 @@ def zone_of(tenant) -> ZoneInfo:
 def local_time(moment: datetime, tenant, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
     """A moment as the business reads it: in its own time zone."""
     return as_utc(moment).astimezone(zone_of(tenant)).strftime(fmt)
+
+
+def local_days(first: date, last: date, tenant) -> tuple[datetime, datetime]:
+    """The business's local days first…last as UTC moments: [first 00:00, the day after last 00:00)."""
+    zone = zone_of(tenant)
+    start = datetime.combine(first, time.min, zone).astimezone(timezone.utc)
+    end = datetime.combine(last + timedelta(days=1), time.min, zone).astimezone(timezone.utc)
+    return start, end
 
 
 # Where a business that speaks this language most likely is: its time zone until it chooses one.

@@ -1,55 +1,21 @@
-"""The key metric for a period, beside the period before it, for the whole business or one touchpoint, and
-per touchpoint: read from the kept counts (saas.feedback.stats), with days in the business's time zone."""
+"""The key metric for a period, beside the period before it, for the whole business or the answers the
+filters name (a touchpoint, a topic, a language), with its trend, drivers, channels and loop health: read
+from the kept counts (saas.feedback.stats), with days in the business's time zone."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from saas.core.extensions import db
 from saas.core.scoping import tenant_scope
 from saas.core.timeutil import utcnow
 from saas.feedback import stats
+from saas.feedback.filters import Filters, Period
+from saas.feedback.loop_health import LoopHealth, loop_health
 from saas.feedback.models import Category, Response, ResponseState, Touchpoint
 from saas.feedback.scores import KeyMetric, change_is_real, key_metric
-
-PERIODS = {
-    "7d": _l("Last 7 days"), "30d": _l("Last 30 days"), "90d": _l("Last 90 days"),
-    "this_month": _l("This month"), "last_month": _l("Last month"), "this_quarter": _l("This quarter"),
-}
-DEFAULT_PERIOD = "30d"
-
-
-@dataclass(frozen=True)
-class Period:
-    key: str
-    first: date
-    last: date
-
-    @property
-    def days(self) -> int:
-        return (self.last - self.first).days + 1
-
-    def previous(self) -> Period:
-        last = self.first - timedelta(days=1)
-        return Period(self.key, last - timedelta(days=self.days - 1), last)
-
-
-def period_for(key: str, today: date) -> Period:
-    """A named period ending today (or the last whole month), in local days; the default for an unknown key."""
-    if key == "this_month":
-        return Period(key, today.replace(day=1), today)
-    if key == "last_month":
-        last = today.replace(day=1) - timedelta(days=1)
-        return Period(key, last.replace(day=1), last)
-    if key == "this_quarter":
-        return Period(key, today.replace(month=3 * ((today.month - 1) // 3) + 1, day=1), today)
-    days = {"7d": 7, "30d": 30, "90d": 90}.get(key)
-    if days is None:
-        return period_for(DEFAULT_PERIOD, today)
-    return Period(key, today - timedelta(days=days - 1), today)
 
 
 def today_for(tenant) -> date:
@@ -108,12 +74,11 @@ class Driver:
     share_before: float | None
 
 
-def drivers(tenant, period: Period, now: KeyMetric, before: KeyMetric, touchpoint_id: int | None) -> list[Driver]:
+def drivers(tenant, filters: Filters, now: KeyMetric, before: KeyMetric) -> list[Driver]:
     """Each category with answers in the period: its share of them, the change in share, and the metric among
     its answers; the ones pulling the score down first."""
-    previous = period.previous()
-    current = stats.by_category(tenant.id, tenant.metric, period.first, period.last, touchpoint_id)
-    earlier = stats.by_category(tenant.id, tenant.metric, previous.first, previous.last, touchpoint_id)
+    current = stats.by_category(filters.slice(tenant))
+    earlier = stats.by_category(filters.previous().slice(tenant))
     found = []
     for category in db.session.scalars(select(Category).where(Category.tenant_id == tenant.id)):
         if category.id not in current:
@@ -126,7 +91,7 @@ def drivers(tenant, period: Period, now: KeyMetric, before: KeyMetric, touchpoin
 
 @dataclass(frozen=True)
 class Overview:
-    period: Period
+    filters: Filters
     now: KeyMetric
     before: KeyMetric
     change_real: bool | None
@@ -136,6 +101,11 @@ class Overview:
     channels: dict[str, int]
     languages: dict[str, int]
     drivers: list[Driver]
+    loop: LoopHealth
+
+    @property
+    def period(self) -> Period:
+        return self.filters.period
 
     @property
     def change(self) -> float | None:
@@ -144,24 +114,22 @@ class Overview:
         return self.now.value - self.before.value
 
 
-def overview(tenant, period: Period, touchpoint_id: int | None = None) -> Overview:
+def overview(tenant, filters: Filters) -> Overview:
     metric = tenant.metric
-    previous = period.previous()
     with tenant_scope(tenant.id):
-        now = key_metric(metric, stats.distribution(tenant.id, metric, period.first, period.last, touchpoint_id))
-        before = key_metric(metric, stats.distribution(tenant.id, metric, previous.first, previous.last,
-                                                       touchpoint_id))
-        current = stats.distribution_by_touchpoint(tenant.id, metric, period.first, period.last)
-        earlier = stats.distribution_by_touchpoint(tenant.id, metric, previous.first, previous.last)
+        here, earlier = filters.slice(tenant), filters.previous().slice(tenant)
+        now = key_metric(metric, stats.distribution(here))
+        before = key_metric(metric, stats.distribution(earlier))
+        current, previous = stats.by_touchpoint(here), stats.by_touchpoint(earlier)
         rows = [TouchpointRow(touchpoint, key_metric(metric, current.get(touchpoint.id, {})),
-                              key_metric(metric, earlier.get(touchpoint.id, {})))
+                              key_metric(metric, previous.get(touchpoint.id, {})))
                 for touchpoint in db.session.scalars(
                     select(Touchpoint).where(Touchpoint.tenant_id == tenant.id).order_by(Touchpoint.name))]
         locked = db.session.scalar(select(func.count(Response.id)).where(
             Response.tenant_id == tenant.id, Response.state == ResponseState.LOCKED))
-        buckets = trend(stats.daily(tenant.id, metric, period.first, period.last, touchpoint_id), period, metric)
-        channels = stats.answers_by("channel", tenant.id, period.first, period.last, touchpoint_id)
-        languages = stats.answers_by("locale", tenant.id, period.first, period.last, touchpoint_id)
-        topics = drivers(tenant, period, now, before, touchpoint_id)
-    return Overview(period, now, before, change_is_real(now, before), rows, locked, buckets, channels, languages,
-                    topics)
+        return Overview(
+            filters, now, before, change_is_real(now, before), rows, locked,
+            trend(stats.daily(here), filters.period, metric),
+            stats.answers_by("channel", here), stats.answers_by("locale", here),
+            drivers(tenant, filters, now, before), loop_health(tenant, filters),
+        )

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import datetime, time, timedelta, timezone
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -15,9 +14,9 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from saas.core.extensions import db
 from saas.core.scoping import tenant_scope
-from saas.core.timeutil import as_utc, local_time, zone_of
-from saas.feedback.dashboard import Period
-from saas.feedback.models import COUNTED_STATES, Response, ResponseCategory, Task
+from saas.core.timeutil import as_utc, local_time
+from saas.feedback.filters import Filters, answers_in
+from saas.feedback.models import Response, ResponseCategory, Task
 from tenants.models import Membership
 
 BATCH = 1000
@@ -30,27 +29,17 @@ def inert(value) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-def _bounds(period: Period, tenant) -> tuple[datetime, datetime]:
-    """The period's local days as UTC moments: [first day 00:00, day after the last 00:00)."""
-    zone = zone_of(tenant)
-    start = datetime.combine(period.first, time.min, zone).astimezone(timezone.utc)
-    end = datetime.combine(period.last + timedelta(days=1), time.min, zone).astimezone(timezone.utc)
-    return start, end
-
-
 def _hours(start, end) -> str:
     return "" if start is None or end is None else f"{(as_utc(end) - as_utc(start)).total_seconds() / 3600:.1f}"
 
 
-def response_rows(tenant, period: Period, touchpoint_id: int | None = None) -> Iterator[list]:
+def response_rows(tenant, filters: Filters) -> Iterator[list]:
     """The header, then one row per answer in the numbers (not locked, not held), oldest first."""
     yield [_("Time"), _("Touchpoint"), _("Score"), _("Band"), _("Comment"), _("Categories"), _("Sentiment"),
            _("Needs a reply"), _("Needs an action"), _("Task status"), _("Assignee"), _("First reply (hours)"),
            _("Resolved (hours)"), _("Channel"), _("Language"), _("Hidden fields"), _("Contact email")]
-    start, end = _bounds(period, tenant)
     query = (
-        select(Response).where(Response.tenant_id == tenant.id, Response.state.in_(COUNTED_STATES),
-                               Response.created_at >= start, Response.created_at < end)
+        answers_in(tenant, filters, select(Response))
         .options(joinedload(Response.touchpoint),
                  selectinload(Response.categories).joinedload(ResponseCategory.category),
                  selectinload(Response.task).joinedload(Task.assignee).joinedload(Membership.user))
@@ -71,18 +60,16 @@ def response_rows(tenant, period: Period, touchpoint_id: int | None = None) -> I
             response.contact_email if response.consent else "",
         ]
 
-    yield from _streamed(tenant, query, touchpoint_id, row)
+    yield from _streamed(tenant, query, row)
 
 
-def task_rows(tenant, period: Period, touchpoint_id: int | None = None) -> Iterator[list]:
-    """The header, then one row per task opened in the period, oldest first."""
+def task_rows(tenant, filters: Filters) -> Iterator[list]:
+    """The header, then one row per task of the filtered answers, oldest first."""
     yield [_("Opened"), _("Touchpoint"), _("Score"), _("Comment"), _("Categories"), _("Task status"), _("Assignee"),
            _("Deadline"), _("First reply (hours)"), _("Resolved (hours)"), _("What was done"),
            _("The customer says it is solved")]
-    start, end = _bounds(period, tenant)
     query = (
-        select(Task).join(Task.response).where(Task.tenant_id == tenant.id, Task.created_at >= start,
-                                               Task.created_at < end)
+        answers_in(tenant, filters, select(Task).join(Task.response))
         .options(joinedload(Task.response).joinedload(Response.touchpoint),
                  joinedload(Task.response).selectinload(Response.categories).joinedload(ResponseCategory.category),
                  joinedload(Task.assignee).joinedload(Membership.user))
@@ -98,14 +85,12 @@ def task_rows(tenant, period: Period, touchpoint_id: int | None = None) -> Itera
             _hours(task.created_at, task.resolved_at), task.resolution_note or "", _yes_no(task.customer_solved),
         ]
 
-    yield from _streamed(tenant, query, touchpoint_id, row)
+    yield from _streamed(tenant, query, row)
 
 
-def _streamed(tenant, query, touchpoint_id: int | None, row) -> Iterator[list]:
-    """row(item) for each item of the query (filtered to the touchpoint), read in batches and let go of once
-    written: a streamed export keeps no row."""
-    if touchpoint_id is not None:
-        query = query.where(Response.touchpoint_id == touchpoint_id)
+def _streamed(tenant, query, row) -> Iterator[list]:
+    """row(item) for each item of the query, read in batches and let go of once written: a streamed export
+    keeps no row."""
     with tenant_scope(tenant.id):
         for item in db.session.scalars(query.execution_options(yield_per=BATCH)):
             yield row(item)

@@ -9,6 +9,7 @@ business from its rows, and must always give what the running counts give (tests
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Date, Integer, String, UniqueConstraint, delete, func, select, update
@@ -39,16 +40,19 @@ class DailyScore(TenantScoped, db.Model):
 
 
 class DailyCategory(TenantScoped, db.Model):
-    """Scores per business-local day, touchpoint and category: what each topic does to the metric."""
+    """DailyScore's counts per category too: what each topic does to the metric, and the dashboard
+    filtered to one topic."""
 
     __table_args__ = (
-        UniqueConstraint("tenant_id", "day", "touchpoint_id", "metric", "category_id", "score",
+        UniqueConstraint("tenant_id", "day", "touchpoint_id", "channel", "locale", "metric", "category_id", "score",
                          name="uq_daily_category"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(Date)
     touchpoint_id: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(10))
+    locale: Mapped[str] = mapped_column(String(5))
     metric: Mapped[str] = mapped_column(String(4))
     category_id: Mapped[int] = mapped_column(Integer)
     score: Mapped[int] = mapped_column(Integer)
@@ -91,11 +95,12 @@ def _move_categories(tenant_id: int, day: date, response: Response, category_ids
 
 
 def _add_category(tenant_id: int, day: date, response: Response, category_id: int, score: int, delta: int) -> None:
-    key = {"tenant_id": tenant_id, "day": day, "touchpoint_id": response.touchpoint_id, "metric": response.metric,
+    key = {"tenant_id": tenant_id, "day": day, "touchpoint_id": response.touchpoint_id,
+           "channel": str(response.channel), "locale": response.locale, "metric": response.metric,
            "category_id": category_id, "score": score}
     db.session.execute(insert(DailyCategory).values(**key, count=delta).on_conflict_do_update(
-        index_elements=[DailyCategory.tenant_id, DailyCategory.day, DailyCategory.touchpoint_id,
-                        DailyCategory.metric, DailyCategory.category_id, DailyCategory.score],
+        index_elements=[DailyCategory.tenant_id, DailyCategory.day, DailyCategory.touchpoint_id, DailyCategory.channel,
+                        DailyCategory.locale, DailyCategory.metric, DailyCategory.category_id, DailyCategory.score],
         set_={"count": DailyCategory.count + delta},
     ))
 
@@ -152,36 +157,24 @@ def _rebuild_categories(tenant) -> None:
                        .values(stats_categories=[]))
     if counts:
         db.session.execute(insert(DailyCategory), [
-            {"tenant_id": tenant.id, "day": day, "touchpoint_id": touchpoint_id, "metric": metric,
-             "category_id": category_id, "score": score, "count": count}
-            for (day, touchpoint_id, metric, category_id, score), count in counts.items()
+            {"tenant_id": tenant.id, "day": day, "touchpoint_id": touchpoint_id, "channel": channel, "locale": locale,
+             "metric": metric, "category_id": category_id, "score": score, "count": count}
+            for (day, touchpoint_id, channel, locale, metric, category_id, score), count in counts.items()
         ])
 
 
 def _category_rows(tenant):
-    """((day, touchpoint, metric, category, score), response id, category id) of every counted answer's topic."""
+    """((day, touchpoint, channel, language, metric, category, score), response id, category id) of every
+    counted answer's topic."""
     rows = db.session.execute(
-        select(Response.id, Response.created_at, Response.touchpoint_id, Response.metric, Response.score,
-               ResponseCategory.category_id)
+        select(Response.id, Response.created_at, Response.touchpoint_id, Response.channel, Response.locale,
+               Response.metric, Response.score, ResponseCategory.category_id)
         .join(ResponseCategory, ResponseCategory.response_id == Response.id)
         .where(Response.tenant_id == tenant.id, Response.state.in_(COUNTED))
     )
-    for response_id, created_at, touchpoint_id, metric, score, category_id in rows:
-        yield (local_day(created_at, tenant), touchpoint_id, metric, category_id, score), response_id, category_id
-
-
-def by_category(tenant_id: int, metric: str, first: date, last: date, touchpoint_id: int | None = None
-                ) -> dict[int, dict[int, int]]:
-    """Answers per score for each category between two local days."""
-    query = select(DailyCategory.category_id, DailyCategory.score, func.sum(DailyCategory.count)).where(
-        DailyCategory.tenant_id == tenant_id, DailyCategory.metric == metric, DailyCategory.day.between(first, last))
-    if touchpoint_id is not None:
-        query = query.where(DailyCategory.touchpoint_id == touchpoint_id)
-    found: dict[int, dict[int, int]] = {}
-    for category_id, score, count in db.session.execute(query.group_by(DailyCategory.category_id, DailyCategory.score)):
-        if count:
-            found.setdefault(category_id, {})[score] = int(count)
-    return found
+    for response_id, created_at, touchpoint_id, channel, locale, metric, score, category_id in rows:
+        key = (local_day(created_at, tenant), touchpoint_id, str(channel), locale, metric, category_id, score)
+        yield key, response_id, category_id
 
 
 def recount_categories(tenant) -> Counter:
@@ -191,58 +184,89 @@ def recount_categories(tenant) -> Counter:
 
 def running_categories(tenant) -> Counter:
     with tenant_scope(tenant.id):
-        rows = db.session.execute(select(DailyCategory.day, DailyCategory.touchpoint_id, DailyCategory.metric,
-                                         DailyCategory.category_id, DailyCategory.score, DailyCategory.count)
+        rows = db.session.execute(select(DailyCategory.day, DailyCategory.touchpoint_id, DailyCategory.channel,
+                                         DailyCategory.locale, DailyCategory.metric, DailyCategory.category_id,
+                                         DailyCategory.score, DailyCategory.count)
                                   .where(DailyCategory.tenant_id == tenant.id, DailyCategory.count != 0))
-        return Counter({(d, t, m, c, s): n for d, t, m, c, s, n in rows})
+        return Counter({row[:-1]: row[-1] for row in rows})
 
 
-def distribution(tenant_id: int, metric: str, first: date, last: date, touchpoint_id: int | None = None
-                 ) -> dict[int, int]:
-    """Answers per score on this scale between two local days, inclusive."""
-    query = select(DailyScore.score, func.sum(DailyScore.count)).where(
-        DailyScore.tenant_id == tenant_id, DailyScore.metric == metric, DailyScore.day.between(first, last))
-    if touchpoint_id is not None:
-        query = query.where(DailyScore.touchpoint_id == touchpoint_id)
-    return {score: int(count) for score, count in db.session.execute(query.group_by(DailyScore.score)) if count}
+@dataclass(frozen=True)
+class Slice:
+    """Which kept counts to read: a business's answers on one scale between two local days (inclusive), of
+    one touchpoint, one topic, one language or all."""
+
+    tenant_id: int
+    metric: str
+    first: date
+    last: date
+    touchpoint_id: int | None = None
+    category_id: int | None = None
+    locale: str | None = None
 
 
-def distribution_by_touchpoint(tenant_id: int, metric: str, first: date, last: date) -> dict[int, dict[int, int]]:
-    rows = db.session.execute(
-        select(DailyScore.touchpoint_id, DailyScore.score, func.sum(DailyScore.count)).where(
-            DailyScore.tenant_id == tenant_id, DailyScore.metric == metric, DailyScore.day.between(first, last))
-        .group_by(DailyScore.touchpoint_id, DailyScore.score)
-    )
-    found: dict[int, dict[int, int]] = {}
-    for touchpoint_id, score, count in rows:
+def _table(where: Slice):
+    return DailyCategory if where.category_id is not None else DailyScore
+
+
+def _conditions(table, where: Slice, *, by_metric: bool = True, by_touchpoint: bool = True) -> list:
+    conditions = [table.tenant_id == where.tenant_id, table.day.between(where.first, where.last)]
+    if by_metric:
+        conditions.append(table.metric == where.metric)
+    if by_touchpoint and where.touchpoint_id is not None:
+        conditions.append(table.touchpoint_id == where.touchpoint_id)
+    if where.category_id is not None:
+        conditions.append(table.category_id == where.category_id)
+    if where.locale:
+        conditions.append(table.locale == where.locale)
+    return conditions
+
+
+def _grouped(query) -> dict:
+    """{key: {score: answers}} from rows of (key, score, answers)."""
+    found: dict = {}
+    for key, score, count in db.session.execute(query):
         if count:
-            found.setdefault(touchpoint_id, {})[score] = int(count)
+            found.setdefault(key, {})[score] = int(count)
     return found
 
 
-def daily(tenant_id: int, metric: str, first: date, last: date, touchpoint_id: int | None = None
-          ) -> dict[date, dict[int, int]]:
+def distribution(where: Slice) -> dict[int, int]:
+    """Answers per score."""
+    table = _table(where)
+    query = select(table.score, func.sum(table.count)).where(*_conditions(table, where)).group_by(table.score)
+    return {score: int(count) for score, count in db.session.execute(query) if count}
+
+
+def daily(where: Slice) -> dict[date, dict[int, int]]:
     """Answers per score for each local day that has any."""
-    query = select(DailyScore.day, DailyScore.score, func.sum(DailyScore.count)).where(
-        DailyScore.tenant_id == tenant_id, DailyScore.metric == metric, DailyScore.day.between(first, last))
-    if touchpoint_id is not None:
-        query = query.where(DailyScore.touchpoint_id == touchpoint_id)
-    found: dict[date, dict[int, int]] = {}
-    for day, score, count in db.session.execute(query.group_by(DailyScore.day, DailyScore.score)):
-        if count:
-            found.setdefault(day, {})[score] = int(count)
-    return found
+    table = _table(where)
+    return _grouped(select(table.day, table.score, func.sum(table.count)).where(*_conditions(table, where))
+                    .group_by(table.day, table.score))
 
 
-def answers_by(column: str, tenant_id: int, first: date, last: date, touchpoint_id: int | None = None
-               ) -> dict[str, int]:
+def by_touchpoint(where: Slice) -> dict[int, dict[int, int]]:
+    """Answers per score for each touchpoint (whichever the slice names)."""
+    table = _table(where)
+    return _grouped(select(table.touchpoint_id, table.score, func.sum(table.count))
+                    .where(*_conditions(table, where, by_touchpoint=False))
+                    .group_by(table.touchpoint_id, table.score))
+
+
+def by_category(where: Slice) -> dict[int, dict[int, int]]:
+    """Answers per score for each category (or for the one the slice names)."""
+    table = DailyCategory
+    return _grouped(select(table.category_id, table.score, func.sum(table.count))
+                    .where(*_conditions(table, where))
+                    .group_by(table.category_id, table.score))
+
+
+def answers_by(column: str, where: Slice) -> dict[str, int]:
     """Answers (on any scale) per channel or per language."""
-    field = {"channel": DailyScore.channel, "locale": DailyScore.locale}[column]
-    query = select(field, func.sum(DailyScore.count)).where(
-        DailyScore.tenant_id == tenant_id, DailyScore.day.between(first, last))
-    if touchpoint_id is not None:
-        query = query.where(DailyScore.touchpoint_id == touchpoint_id)
-    return {key: int(count) for key, count in db.session.execute(query.group_by(field)) if count}
+    table = _table(where)
+    field = {"channel": table.channel, "locale": table.locale}[column]
+    query = select(field, func.sum(table.count)).where(*_conditions(table, where, by_metric=False)).group_by(field)
+    return {key: int(count) for key, count in db.session.execute(query) if count}
 
 
 def recount(tenant) -> Counter:

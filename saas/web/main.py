@@ -1,4 +1,6 @@
 """Home, dashboard, health check and the embedded-mode outbox page."""
+from dataclasses import dataclass
+
 from flask import (
     Blueprint,
     Response,
@@ -13,8 +15,12 @@ from flask import (
 from flask_login import current_user
 
 from saas.core import outbox
+from saas.core.i18n import LOCALES
+from saas.feedback import categories, exports, metrics, onboarding, touchpoints
 from saas.feedback import dashboard as dashboard_numbers
-from saas.feedback import exports, metrics, onboarding
+from saas.feedback.dashboard import today_for
+from saas.feedback.filters import PERIODS, Filters, period_for
+from saas.feedback.loop_health import loop_health
 from saas.feedback.models import Channel
 from saas.web import charts, health
 from saas.web.context import current_membership, current_tenant, tenant_route
@@ -36,23 +42,50 @@ def index():
 @bp.route("/dashboard")
 @tenant_route(Role.STAFF)
 def dashboard():
-    tenant = current_tenant()
-    numbers = None
-    if current_membership().has_role(Role.ADMIN):
-        period = dashboard_numbers.period_for(request.args.get("period", ""), dashboard_numbers.today_for(tenant))
-        touchpoint_id = request.args.get("touchpoint", type=int)
-        numbers = dashboard_numbers.overview(tenant, period, touchpoint_id)
-        chosen = next((row.touchpoint for row in numbers.touchpoints if row.touchpoint.id == touchpoint_id), None)
+    tenant, membership = current_tenant(), current_membership()
+    numbers = chosen = own_loop = None
+    if membership.has_role(Role.ADMIN):
+        filters, chosen = _filters(tenant)
+        numbers = dashboard_numbers.overview(tenant, filters)
+    else:
+        own_loop = loop_health(tenant, Filters(period_for("30d", today_for(tenant))), assignee_id=membership.id)
     return render_template(
         "main/dashboard.html",
         memberships=services.memberships_of(current_user),
         progress=onboarding.progress(tenant),
-        numbers=numbers, periods=dashboard_numbers.PERIODS, scale=metrics.metric(tenant.metric),
-        chosen_touchpoint=chosen if numbers else None,
+        numbers=numbers, own_loop=own_loop, chosen=chosen, scale=metrics.metric(tenant.metric),
+        periods=PERIODS, categories=categories.categories(tenant),
         chart=charts.trend_chart(numbers.trend, tenant.metric) if numbers else None,
         channel_labels={channel.value: channel.label for channel in Channel}, language_names=LANGUAGE_NAMES,
         action_form=ActionForm(),
     )
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """What the filters name, for the page to say: the touchpoint and the category, or None."""
+
+    touchpoint: object
+    category: object
+    dates_unreadable: bool
+
+
+def _filters(tenant) -> tuple[Filters, Chosen]:
+    """The dashboard's filters from the URL. A touchpoint or category id that is not the business's matches
+    nothing (every count is the business's own); a language it does not offer is left out, and dates that
+    cannot be read give the default period (the page says so)."""
+    args = request.args
+    period = period_for(args.get("period", ""), today_for(tenant), args.get("from", ""), args.get("to", ""))
+    touchpoint_id, category_id = args.get("touchpoint", type=int), args.get("category", type=int)
+    locale = args.get("language") if args.get("language") in LOCALES else None
+    chosen = Chosen(_one_of(touchpoints.touchpoints(tenant), touchpoint_id),
+                    _one_of(categories.categories(tenant), category_id),
+                    args.get("period") == "custom" and period.key != "custom")
+    return Filters(period, touchpoint_id, category_id, locale), chosen
+
+
+def _one_of(rows, row_id: int | None):
+    return next((row for row in rows if row.id == row_id), None)
 
 
 @bp.route("/dashboard/answers.csv")
@@ -68,12 +101,12 @@ def export_tasks():
 
 
 def _export(what: str, make_rows):
-    """Rows of the dashboard's period and touchpoint, as CSV, streamed."""
+    """The dashboard's filtered answers (or their tasks) as CSV, streamed."""
     tenant = current_tenant()
-    period = dashboard_numbers.period_for(request.args.get("period", ""), dashboard_numbers.today_for(tenant))
-    rows = make_rows(tenant, period, request.args.get("touchpoint", type=int))
+    filters, _chosen = _filters(tenant)
+    period = filters.period
     name = f"{tenant.slug}-{what}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
-    return Response(stream_with_context(exports.as_csv(rows)), mimetype="text/csv",
+    return Response(stream_with_context(exports.as_csv(make_rows(tenant, filters))), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
