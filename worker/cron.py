@@ -5,6 +5,7 @@ from rq import cron
 from worker.jobs import (
     sweep_billing,
     sweep_deadlines,
+    sweep_digests,
     sweep_improvements,
     sweep_outbox,
     sweep_responses,
@@ -18,3 +19,4 @@ cron.register(sweep_score_clicks, queue_name=QUEUE_NAME, interval=30)
 cron.register(sweep_deadlines, queue_name=QUEUE_NAME, interval=300)
 cron.register(sweep_improvements, queue_name=QUEUE_NAME, interval=120)
 cron.register(sweep_billing, queue_name=QUEUE_NAME, interval=300)
+cron.register(sweep_digests, queue_name=QUEUE_NAME, interval=900)

@@ -10,7 +10,7 @@ from billing import sync as mirror
 from saas.core import outbox
 from saas.core.extensions import db
 from saas.core.scoping import tenant_scope, unscoped
-from saas.feedback import clicks, improvements, pipeline, quota, stats, sweeps
+from saas.feedback import clicks, digest, improvements, pipeline, quota, stats, sweeps
 from saas.feedback.models import Improvement
 from tenants import billing
 from tenants.models import Tenant
@@ -111,6 +111,14 @@ def process_stripe_event(event_id: int) -> None:
             mirror.fail_event(event_id, repr(error))
         db.session.commit()
         raise
+
+
+def sweep_digests() -> int:
+    """Queue the weekly digests that are due (Monday morning in each business's time zone), once each."""
+    with unscoped():
+        queued = digest.send_due()
+    db.session.commit()
+    return queued
 
 
 def sweep_billing() -> dict:

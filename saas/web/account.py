@@ -1,16 +1,18 @@
 """The logged-in user's own account: password and email address, with their forms."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField
 from wtforms.validators import DataRequired, Email, Length
 
 from saas.core.errors import Refusal
 from saas.core.extensions import db
+from saas.feedback import digest
 from saas.web.actions import redirect_to, submit
 from saas.web.context import sign_in
+from saas.web.extensions import csrf
 from saas.web.forms import LOCALE_CHOICES, PASSWORD_HELP
 from tenants import services
 from tenants.tokens import InvalidToken
@@ -28,6 +30,12 @@ class ChangeEmailForm(FlaskForm):
     password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=200)])
 
 
+class DigestForm(FlaskForm):
+    weekly_digest = BooleanField(_l("Send me the weekly digest"),
+                                 description=_l("On Mondays, for each business you own or run: last week's score, "
+                                                "what moved it and how your team kept up."))
+
+
 class LanguageForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=LOCALE_CHOICES,
                          description=_l("Of your pages and of the emails Loopline sends you."))
@@ -36,6 +44,7 @@ class LanguageForm(FlaskForm):
 def _render(password_form=None, email_form=None, language_form=None, status=200):
     return render_template(
         "account/settings.html",
+        digest_form=DigestForm(prefix="digest", weekly_digest=current_user.weekly_digest),
         password_form=password_form or ChangePasswordForm(prefix="pw"),
         email_form=email_form or ChangeEmailForm(prefix="em"),
         language_form=language_form or LanguageForm(prefix="lang", locale=current_user.locale),
@@ -57,6 +66,33 @@ def change_language():
         done=lambda _nothing: redirect_to("account.settings", _("Your language is saved.")),
         again=lambda: _render(language_form=form, status=422),
     )
+
+
+@bp.route("/digest", methods=["POST"])
+@login_required
+def change_digest():
+    form = DigestForm(prefix="digest")
+    return submit(
+        form, lambda: digest.set_wanted(current_user, form.weekly_digest.data),
+        done=lambda _nothing: redirect_to("account.settings", _("Saved.")),
+        again=lambda: _render(status=422),
+    )
+
+
+@bp.route("/digest/off/<token>", methods=["GET", "POST"])
+@csrf.exempt  # RFC 8058 one-click: mail clients POST here, with no session of ours; the signed token is the key
+def digest_off(token):
+    """The link in a digest: GET shows one button (link scanners only GET); POST turns the digest off."""
+    try:
+        user = digest.reader_of(token)
+    except InvalidToken:
+        return render_template("auth/link_invalid.html", what="digest"), 404
+    done = request.method == "POST"
+    if done:
+        digest.set_wanted(user, False)
+        db.session.commit()
+    g.survey_locale = user.locale  # the page speaks the reader's language, logged in or not
+    return render_template("account/digest_off.html", email=user.email, done=done)
 
 
 @bp.route("/password", methods=["POST"])
