@@ -89,6 +89,16 @@ def drivers(tenant, filters: Filters, now: KeyMetric, before: KeyMetric) -> list
     return sorted(found, key=lambda driver: (driver.now.value, -driver.now.answers))
 
 
+def biggest_pulls(found: list[Driver], overall: KeyMetric, count: int = 3) -> list[Driver]:
+    """The topics that cost the score the most points: below the overall value, by how far below times
+    how many answers (one angry answer about payment weighs less than forty lukewarm ones about prices)."""
+    if overall.value is None:
+        return []
+    below = [driver for driver in found if driver.now.value is not None and driver.now.value < overall.value]
+    return sorted(below, key=lambda driver: (overall.value - driver.now.value) * driver.now.answers,
+                  reverse=True)[:count]
+
+
 @dataclass(frozen=True)
 class Overview:
     filters: Filters
@@ -106,6 +116,10 @@ class Overview:
     @property
     def period(self) -> Period:
         return self.filters.period
+
+    @property
+    def biggest_pulls(self) -> list[Driver]:
+        return biggest_pulls(self.drivers, self.now)
 
     @property
     def change(self) -> float | None:
