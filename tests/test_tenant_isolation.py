@@ -417,6 +417,7 @@ NOT_TENANT_PAGES = {
     "auth.signup", "auth.finish_signup", "auth.login", "auth.logout", "auth.verify_email", "auth.resend_verification",
     "auth.forgot_password", "auth.reset_password",
     "account.settings", "account.change_language", "account.change_password", "account.change_email", "account.confirm_email_change",
+    "account.change_digest", "account.digest_off",
     "team.accept_invitation", "team.switch_tenant",
     "survey.show", "survey.submit", "survey.answer", "survey.thanks", "survey.theme", "survey.qr_code",
     "customers.unsubscribe", "customers.answer", "improvements.public", "survey.logo", "billing.webhook",
