@@ -10,7 +10,7 @@ from billing import sync as mirror
 from saas.core import outbox
 from saas.core.extensions import db
 from saas.core.scoping import tenant_scope, unscoped
-from saas.feedback import clicks, digest, improvements, pipeline, quota, stats, sweeps
+from saas.feedback import clicks, digest, improvements, loop_stats, pipeline, quota, stats, sweeps
 from saas.feedback.models import Improvement
 from tenants import billing
 from tenants.models import Tenant
@@ -148,5 +148,7 @@ def rebuild_stats(tenant_id: int) -> int:
     with unscoped():
         tenant = db.session.get(Tenant, tenant_id)
         counted = stats.rebuild(tenant) if tenant is not None else 0
+        if tenant is not None:
+            loop_stats.rebuild(tenant)
     db.session.commit()
     return counted

@@ -133,6 +133,7 @@ class Response(TenantScoped, db.Model):
     # The score it is counted under in the dashboard's numbers (saas.feedback.stats); None: not counted.
     stats_score: Mapped[int | None] = mapped_column(Integer)
     stats_categories: Mapped[list | None] = mapped_column(JSON)  # and the categories (ids)
+    stats_loop: Mapped[dict | None] = mapped_column(JSON)  # and what it adds to loop health (loop_stats)
     # Set by the pipeline (saas.feedback.pipeline); staff may override them later.
     sentiment: Mapped[str | None] = mapped_column(String(10))
     needs_reply: Mapped[bool | None] = mapped_column(Boolean)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from saas.core.extensions import db
 from saas.core.scoping import tenant_scope, unscoped
 from saas.core.timeutil import utcnow
-from saas.feedback import stats
+from saas.feedback import loop_stats, stats
 from saas.feedback.categories import ensure_categories
 from saas.feedback.categoriser import CategoryRule, analyse, default_keywords
 from saas.feedback.models import Category, CategorySource, Response, ResponseCategory, ResponseState, Task, Touchpoint
@@ -60,6 +60,7 @@ def process_response(response_id: int) -> Task | None:
         response.state = ResponseState.CATEGORISED
         response.processed_at = utcnow()
         stats.count_processed(response, tenant, category_ids)
+        loop_stats.changed(response.id)
         task = None if first_time else response.task
         if task is None and (analysis.needs_reply or analysis.needs_action):
             task = open_task(tenant, response, matched)

@@ -15,7 +15,7 @@ from saas.core.outbox import queue_email
 from saas.core.sql import owned, paginate
 from saas.core.timeutil import local_time, utcnow
 from saas.core.urls import absolute_url
-from saas.feedback import stats
+from saas.feedback import loop_stats, stats
 from saas.feedback.metrics import Band
 from saas.feedback.models import (
     OPEN_STATUSES,
@@ -235,6 +235,7 @@ def record_event(task: Task, kind: str, actor: Membership | None = None, **detai
     event = TaskEvent(tenant_id=task.tenant_id, task_id=task.id, kind=kind,
                       actor_id=actor.id if actor else None, detail=detail)
     db.session.add(event)
+    loop_stats.changed(task.response_id)
     return event
 
 
