@@ -18,6 +18,7 @@ from saas.core import observability
 from saas.core.extensions import babel, db, migrate
 from saas.web import (
     account,
+    admin,
     auth,
     billing,
     categories,
@@ -40,7 +41,7 @@ from saas.web.extensions import csrf, limiter, login_manager
 from worker import dispatch
 
 BLUEPRINTS = (main, auth, account, team, survey, touchpoints, settings, responses, onboarding, tasks, categories,
-              customers, improvements, billing)
+              customers, improvements, billing, admin)
 
 
 def create_app(overrides: dict | None = None) -> Flask:

@@ -828,6 +828,7 @@ def test_create_admin_prints_a_one_time_set_password_link(app):
     result = runner.invoke(args=["create-admin", "Root@Example.com"])
     assert result.exit_code == 0, result.output
     assert "root@example.com is a platform admin." in result.output
+    assert "two-factor log-in at http://localhost/account/two-factor" in result.output
     admin = get_user(app, "root@example.com")
     assert admin.is_platform_admin and admin.password_hash is None
     assert counts(app)["User"] == 1 and counts(app)["Membership"] == 0

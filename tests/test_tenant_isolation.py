@@ -417,7 +417,8 @@ NOT_TENANT_PAGES = {
     "auth.signup", "auth.finish_signup", "auth.login", "auth.logout", "auth.verify_email", "auth.resend_verification",
     "auth.forgot_password", "auth.reset_password",
     "account.settings", "account.change_language", "account.change_password", "account.change_email", "account.confirm_email_change",
-    "account.change_digest", "account.digest_off",
+    "account.change_digest", "account.digest_off", "account.two_factor_setup",
+    "admin.index", "admin.verify",  # the platform's own pages: across tenants on purpose (saas/web/admin.py)
     "team.accept_invitation", "team.switch_tenant",
     "survey.show", "survey.submit", "survey.answer", "survey.thanks", "survey.theme", "survey.qr_code",
     "customers.unsubscribe", "customers.answer", "improvements.public", "survey.logo", "billing.webhook",

@@ -10,6 +10,7 @@ from billing import stripe_api
 from saas.cli.demo import seed_demo
 from saas.core.errors import Refusal
 from saas.core.extensions import db
+from saas.core.urls import absolute_url
 from saas.feedback.categoriser import analyse
 from saas.feedback.metrics import METRICS
 from tenants import billing as tenants_billing
@@ -44,6 +45,8 @@ def install(app: Flask) -> None:
         db.session.commit()
         click.echo(f"{user.email} is a platform admin.")
         click.echo(f"Set the password (link valid 72 h, once): {link}")
+        click.echo(f"Then log in and set up two-factor log-in at {absolute_url('account.two_factor_setup')}: "
+                   "the admin pages stay closed (a 404) until it is on.")
 
     @app.cli.command("categorise")
     def categorise():

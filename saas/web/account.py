@@ -1,20 +1,23 @@
 """The logged-in user's own account: password and email address, with their forms."""
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+import segno
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField
+from markupsafe import Markup
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
 from saas.core.errors import Refusal
 from saas.core.extensions import db
 from saas.feedback import digest
 from saas.web.actions import redirect_to, submit
+from saas.web.admin_access import mark_verified
 from saas.web.context import sign_in
 from saas.web.extensions import csrf
 from saas.web.forms import LOCALE_CHOICES, PASSWORD_HELP
-from tenants import services
+from tenants import services, two_factor
 from tenants.tokens import InvalidToken
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -93,6 +96,45 @@ def digest_off(token):
         db.session.commit()
     g.survey_locale = user.locale  # the page speaks the reader's language, logged in or not
     return render_template("account/digest_off.html", email=user.email, done=done)
+
+
+class TwoFactorForm(FlaskForm):
+    code = StringField(_l("The six digits your app shows"), validators=[DataRequired(), Length(max=20)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+
+
+@bp.route("/two-factor", methods=["GET", "POST"])
+@login_required
+def two_factor_setup():
+    """Platform admins set up two-factor log-in here (the admin pages stay closed until they have); for
+    everyone else the page does not exist."""
+    if not current_user.is_platform_admin:
+        abort(404)
+    form = TwoFactorForm()
+    if two_factor.is_enabled(current_user):
+        return render_template("account/two_factor.html", form=None,
+                               codes_left=two_factor.recovery_codes_left(current_user))
+    secret = session.setdefault(PENDING_SECRET, two_factor.new_secret())
+
+    def enable():
+        codes = two_factor.enable(current_user, secret, form.code.data)
+        session.pop(PENDING_SECRET, None)
+        mark_verified()
+        return codes
+
+    def shown(codes):
+        return render_template("account/two_factor.html", form=None, recovery_codes=codes)
+
+    def setup_page():
+        uri = two_factor.provisioning_uri(current_user, secret)
+        qr = segno.make(uri, error="m").svg_inline(scale=5, border=2)
+        return render_template("account/two_factor.html", form=form, qr=Markup(qr), secret=secret), \
+            422 if form.errors else 200
+
+    return submit(form, enable, done=shown, again=setup_page)
+
+
+PENDING_SECRET = "pending_totp_secret"
 
 
 @bp.route("/password", methods=["POST"])
