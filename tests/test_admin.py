@@ -7,13 +7,16 @@ import time
 
 import pyotp
 import pytest
+import sqlalchemy as sa
 
 from saas.core.extensions import db
 from saas.core.scoping import unscoped
-from tenants.models import User
+from saas.web import admin_access
+from tenants.admin_actions import AdminAuditEvent
+from tenants.models import Tenant, User
 from tenants.services import create_platform_admin
 from tenants.two_factor import recovery_codes_left
-from tests.support.builders import PASSWORD, build_business, staff_client
+from tests.support.builders import PASSWORD, build_business, rows, staff_client
 from tests.support.http import post_form
 
 ADMIN = "root@platform.example"
@@ -49,12 +52,15 @@ def test_every_admin_page_is_a_404_for_visitors_owners_and_admins_without_two_fa
 
 
 def _set_up(app, client) -> tuple[str, list[str]]:
+    """Two-factor turned on in this browser; (the secret, the recovery codes). The code it used is the
+    secret's latest accepted one: `client.used_code`."""
     page = client.get("/account/two-factor").get_data(as_text=True)
     secret = re.search(r"<code>([A-Z2-7]{32})</code>", page).group(1)
     assert "<svg" in page  # the QR code to scan
     wrong = post_form(client, "/account/two-factor", {"code": "000000"}, page="/account/two-factor")
     assert wrong.status_code == 422 and "That code is not right" in wrong.get_data(as_text=True)
-    done = post_form(client, "/account/two-factor", {"code": pyotp.TOTP(secret).now()}, page="/account/two-factor")
+    client.used_code = pyotp.TOTP(secret).now()
+    done = post_form(client, "/account/two-factor", {"code": client.used_code}, page="/account/two-factor")
     assert done.status_code == 200
     codes = re.findall(r"<code>([0-9a-f]{8}-[0-9a-f]{8})</code>", done.get_data(as_text=True))
     assert len(codes) == 10
@@ -70,8 +76,7 @@ def test_set_up_with_the_app_then_a_code_once_per_session_and_never_the_same_cod
 
     later = staff_client(app, ADMIN)  # another browser: the password alone opens nothing
     assert later.get("/admin/").headers["Location"].startswith("/admin/verify")
-    used = pyotp.TOTP(secret).now()  # the code that turned it on, a moment ago
-    again = post_form(later, "/admin/verify", {"code": used}, page="/admin/verify")
+    again = post_form(later, "/admin/verify", {"code": admin.used_code}, page="/admin/verify")  # seen, replayed
     assert again.status_code == 422 and "used already" in again.get_data(as_text=True)
     assert post_form(later, "/admin/verify", {"code": "123456"}, page="/admin/verify").status_code == 422
     following = pyotp.TOTP(secret).at(time.time() + 30)  # the next code (a clock a step ahead is accepted)
@@ -101,3 +106,68 @@ def test_after_the_code_the_admin_goes_back_only_to_an_admin_page(app, target):
     code = pyotp.TOTP(secret).at(time.time() + 30)
     answer = post_form(browser, f"/admin/verify?next={target}", {"code": code}, page="/admin/verify")
     assert answer.headers["Location"] == "/admin/"
+
+
+def _verified_admin(app):
+    """A platform admin's browser with two-factor on and a code given; the authenticator's secret."""
+    platform_admin(app)
+    browser = staff_client(app, ADMIN)
+    secret, _codes = _set_up(app, browser)
+    return browser, secret
+
+
+def _tenant_id(app, slug="zerno") -> int:
+    with app.app_context(), unscoped():
+        return db.session.scalar(sa.select(Tenant.id).where(Tenant.slug == slug))
+
+
+def test_suspend_needs_a_reason_and_a_recent_code_is_audited_and_closes_the_business(app, monkeypatch):
+    business = build_business(app)
+    admin, secret = _verified_admin(app)
+    page = f"/admin/tenants/{business['tenant']}"
+    assert "ярня Зерно" in admin.get("/admin/tenants/?q=OWNER@zerno").get_data(as_text=True)
+    assert "ярня Зерно" not in admin.get("/admin/tenants/?q=nobody").get_data(as_text=True)
+
+    no_reason = post_form(admin, f"{page}/suspend", {"reason": " "}, page=page)
+    assert no_reason.status_code == 422 and rows(app, AdminAuditEvent) == []
+
+    later = time.time() + 11 * 60  # eleven minutes after the last code
+    monkeypatch.setattr(admin_access.time, "time", lambda: later)
+    stale = post_form(admin, f"{page}/suspend", {"reason": "Unpaid for three months"}, page=page)
+    assert stale.headers["Location"].startswith("/admin/verify") and rows(app, AdminAuditEvent) == []
+    code = pyotp.TOTP(secret).at(later + 30)
+    assert post_form(admin, "/admin/verify", {"code": code}, page="/admin/verify").status_code == 302
+    done = post_form(admin, f"{page}/suspend", {"reason": "Unpaid for three months"}, page=page)
+    assert done.status_code == 302
+
+    [event] = rows(app, AdminAuditEvent)
+    assert (event.admin_email, event.tenant_slug, event.action, event.reason) == (
+        ADMIN, "zerno", "suspend", "Unpaid for three months")
+    assert (event.before, event.after) == ({"status": "active"}, {"status": "suspended"})
+    staff = staff_client(app)
+    closed = staff.get("/tasks/")
+    assert closed.status_code == 403 and "support@loopline.local" in closed.get_data(as_text=True)
+    survey = app.test_client().get(f"/s/{business['touchpoint']}?lang=en").get_data(as_text=True)
+    assert "Not collecting feedback right now" in survey
+
+    assert post_form(admin, f"{page}/reactivate", {"reason": "Paid"}, page=page).status_code == 302
+    assert staff.get("/tasks/").status_code == 200
+    log = admin.get("/admin/audit/?tenant=zerno&action=suspend").get_data(as_text=True)
+    assert "Unpaid for three months" in log and "Paid</td>" not in log
+    assert "Unpaid" not in admin.get("/admin/audit/?admin=someone-else").get_data(as_text=True)
+
+
+def test_the_audit_log_cannot_be_changed_or_deleted_from_the_app(app):
+    build_business(app)
+    admin, _secret = _verified_admin(app)
+    page = f"/admin/tenants/{_tenant_id(app)}"
+    post_form(admin, f"{page}/suspend", {"reason": "Spam"}, page=page)
+    with app.app_context(), unscoped():
+        event = db.session.scalars(sa.select(AdminAuditEvent)).one()
+        event.reason = "nothing happened"
+        with pytest.raises(RuntimeError, match="append-only"):
+            db.session.flush()
+        db.session.rollback()
+        db.session.delete(db.session.scalars(sa.select(AdminAuditEvent)).one())
+        with pytest.raises(RuntimeError, match="append-only"):
+            db.session.flush()

@@ -76,6 +76,8 @@ def from_env(environ=None) -> dict:
         # and a retry of a message the relay kept is a duplicate (its Message-ID lets receivers drop it).
         "SMTP_TIMEOUT": float(env.get("SMTP_TIMEOUT", "60")),
         "MAIL_FROM": env.get("MAIL_FROM", "Loopline <no-reply@loopline.local>"),
+        # Where a business's people write when their account needs us (e.g. it is suspended).
+        "SUPPORT_EMAIL": env.get("SUPPORT_EMAIL", "support@loopline.local"),
         "OUTBOX_DIR": env.get("OUTBOX_DIR") or str(INSTANCE_DIR / "outbox"),
         "SENTRY_DSN": env.get("SENTRY_DSN") or None,
         # How many proxies (load balancer, router) stand in front of the app and add X-Forwarded-*:

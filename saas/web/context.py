@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from flask import Flask, abort, g, redirect, render_template, request, session, url_for
+from flask import Flask, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -132,6 +132,9 @@ def tenant_route(min_role: Role = Role.STAFF):
             membership = current_membership()
             if membership is None:
                 return render_template("main/no_tenant.html"), 404
+            if not membership.tenant.is_active:
+                return render_template("main/suspended.html", tenant=membership.tenant,
+                                       support=current_app.config["SUPPORT_EMAIL"]), 403
             if not membership.has_role(min_role):
                 abort(403)
             return view(*args, **kwargs)
