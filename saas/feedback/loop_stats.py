@@ -9,6 +9,7 @@ change moves its counts: whatever changes an answer or its task marks it (change
 are recounted once, just before the transaction commits, from their final state."""
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from datetime import date
 
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, selectinload
 
 from saas.core.extensions import db
 from saas.core.scoping import TenantScoped, unscoped
-from saas.core.sql import insert
+from saas.core.sql import execute_built, insert, insert_for
 from saas.core.timeutil import as_utc
 from saas.feedback.models import COUNTED_STATES, Response, Task, TaskEvent, TaskStatus
 from saas.feedback.stats import local_day
@@ -98,10 +99,21 @@ def contribution(response: Response, task: Task | None, event_kinds: set[str], t
     return keys, {name: count for name, count in counts.items() if count}
 
 
-def changed(response_id: int | None) -> None:
-    """The answer (or its task) changed: recount it before this transaction commits."""
-    if response_id is not None:
-        db.session.info.setdefault("loop_changed", set()).add(response_id)
+def changed(response_id: int | None, task: Task | None = None, event_kind: str | None = None,
+            task_known: bool = False) -> None:
+    """The answer (or its task: pass it, and the kind of event recorded) changed: recount it before this
+    transaction commits. `task_known`: `task` is the answer's task, None meaning it has none (saves a query)."""
+    if response_id is None:
+        return
+    pending = db.session.info.setdefault("loop_changed", {})
+    mark = pending.setdefault(response_id, {"task": None, "known": False, "kinds": set()})
+    if task is not None or task_known:
+        mark["task"], mark["known"] = task, True
+    if event_kind in FLAGGING_EVENTS:
+        mark["kinds"].add(event_kind)
+
+
+FLAGGING_EVENTS = ("told_customer", "reopened")
 
 
 @event.listens_for(Session, "before_commit")
@@ -109,13 +121,28 @@ def _recount_changed(session: Session) -> None:
     pending = session.info.pop("loop_changed", None)
     if not pending:
         return
+    deltas: dict[tuple, Counter] = {}
+    tenant_of = {}
     with unscoped(), session.no_autoflush:
-        session.flush()
-        for response_id in sorted(pending):
+        for response_id, mark in sorted(pending.items()):
             response = session.get(Response, response_id)
             if response is not None:
-                _recount(session, response)
-        session.flush()
+                tenant_of[response_id] = response.tenant_id
+                _recount(session, response, mark, deltas)
+    rows = [{"tenant_id": tenant_id, **dict(zip(KEY, (date.fromisoformat(key[0]), *key[1:]), strict=True)),
+             **{name: delta.get(name, 0) for name in COUNTS}}
+            for (tenant_id, *key), delta in deltas.items() if any(delta.values())]
+    if rows:
+        execute_built(_upsert_statement, rows)
+
+
+@functools.cache
+def _upsert_statement(dialect: str):
+    """Add each row's counts to the row with its key (built once: it has 21 counts to add)."""
+    statement = insert_for(dialect)(DailyLoop)
+    return statement.on_conflict_do_update(
+        index_elements=[DailyLoop.tenant_id, *(getattr(DailyLoop, name) for name in KEY)],
+        set_={name: getattr(DailyLoop, name) + statement.excluded[name] for name in COUNTS})
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -123,33 +150,25 @@ def _forget_changed(session: Session, previous_transaction) -> None:
     session.info.pop("loop_changed", None)
 
 
-def _recount(session: Session, response: Response) -> None:
-    task = session.scalar(select(Task).where(Task.response_id == response.id))
-    kinds = set(session.scalars(select(TaskEvent.kind).where(TaskEvent.task_id == task.id,
-                                                             TaskEvent.kind.in_(("told_customer", "reopened")))
-                                .distinct())) if task is not None else set()
-    keys, counts = contribution(response, task, kinds, response.touchpoint.tenant)
+def _recount(session: Session, response: Response, mark: dict, deltas: dict) -> None:
+    """Move the answer's contribution from what it remembers to what it is now, into `deltas`. The task
+    comes from the mark (or the answer); whether the customer was asked or the task reopened is what the
+    answer remembers plus the events recorded now: every task event goes through tasks.record_event."""
+    task = mark["task"] if mark["known"] else response.task
     before = response.stats_loop or {"keys": [], "counts": {}}
+    kinds = {kind for kind in FLAGGING_EVENTS if before["counts"].get(_FLAG_COUNTS[kind])} | mark["kinds"]
+    keys, counts = contribution(response, task, kinds, response.touchpoint.tenant)
     if before == {"keys": keys, "counts": counts}:
         return
-    for key in before["keys"]:
-        _add(session, response.tenant_id, key, before["counts"], -1)
-    for key in keys:
-        _add(session, response.tenant_id, key, counts, +1)
+    for key_list, sign, numbers in ((before["keys"], -1, before["counts"]), (keys, +1, counts)):
+        for key in key_list:
+            delta = deltas.setdefault((response.tenant_id, *key), Counter())
+            for name, count in numbers.items():
+                delta[name] += sign * count
     response.stats_loop = {"keys": keys, "counts": counts}
 
 
-def _add(session: Session, tenant_id: int, key: list, counts: dict, sign: int) -> None:
-    if not counts:
-        return
-    values = {name: sign * count for name, count in counts.items()}
-    row = dict(zip(KEY, key, strict=True))
-    row["day"] = date.fromisoformat(row["day"])
-    statement = insert(DailyLoop).values(tenant_id=tenant_id, **row, **values)
-    session.execute(statement.on_conflict_do_update(
-        index_elements=[DailyLoop.tenant_id, *(getattr(DailyLoop, name) for name in KEY)],
-        set_={name: getattr(DailyLoop, name) + statement.excluded[name] for name in values},
-    ))
+_FLAG_COUNTS = {"told_customer": "asked", "reopened": "reopened"}
 
 
 # --- recounting a business, and reading ----------------------------------------------------------------

@@ -60,10 +60,10 @@ def process_response(response_id: int) -> Task | None:
         response.state = ResponseState.CATEGORISED
         response.processed_at = utcnow()
         stats.count_processed(response, tenant, category_ids)
-        loop_stats.changed(response.id)
         task = None if first_time else response.task
         if task is None and (analysis.needs_reply or analysis.needs_action):
             task = open_task(tenant, response, matched)
+        loop_stats.changed(response.id, task, task_known=True)
         return task
 
 

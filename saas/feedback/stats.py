@@ -8,6 +8,7 @@ the edit window moves its count. A change of the business's time zone moves days
 business from its rows, and must always give what the running counts give (tests/test_stats.py)."""
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.core.extensions import db
 from saas.core.scoping import TenantScoped, tenant_scope
-from saas.core.sql import insert
+from saas.core.sql import execute_built, insert, insert_for
 from saas.core.timeutil import as_utc, zone_of
 from saas.feedback.models import COUNTED_STATES as COUNTED
 from saas.feedback.models import Response, ResponseCategory
@@ -86,23 +87,34 @@ def _move_categories(tenant_id: int, day: date, response: Response, category_ids
     after = (response.score, sorted(set(category_ids)))
     if before == after:
         return
+    deltas: Counter = Counter()
     if before[0] is not None:
         for category_id in before[1]:
-            _add_category(tenant_id, day, response, category_id, before[0], -1)
+            deltas[(category_id, before[0])] -= 1
     for category_id in after[1]:
-        _add_category(tenant_id, day, response, category_id, after[0], +1)
+        deltas[(category_id, after[0])] += 1
+    _add_categories(tenant_id, day, response, {key: delta for key, delta in deltas.items() if delta})
     response.stats_categories = after[1]
 
 
-def _add_category(tenant_id: int, day: date, response: Response, category_id: int, score: int, delta: int) -> None:
+def _add_categories(tenant_id: int, day: date, response: Response, deltas: dict[tuple[int, int], int]) -> None:
+    """One statement for every (category, score) count the answer moves."""
+    if not deltas:
+        return
     key = {"tenant_id": tenant_id, "day": day, "touchpoint_id": response.touchpoint_id,
-           "channel": str(response.channel), "locale": response.locale, "metric": response.metric,
-           "category_id": category_id, "score": score}
-    db.session.execute(insert(DailyCategory).values(**key, count=delta).on_conflict_do_update(
+           "channel": str(response.channel), "locale": response.locale, "metric": response.metric}
+    execute_built(_add_categories_statement, [{**key, "category_id": category_id, "score": score, "count": delta}
+                                              for (category_id, score), delta in deltas.items()])
+
+
+@functools.cache
+def _add_categories_statement(dialect: str):
+    statement = insert_for(dialect)(DailyCategory)
+    return statement.on_conflict_do_update(
         index_elements=[DailyCategory.tenant_id, DailyCategory.day, DailyCategory.touchpoint_id, DailyCategory.channel,
                         DailyCategory.locale, DailyCategory.metric, DailyCategory.category_id, DailyCategory.score],
-        set_={"count": DailyCategory.count + delta},
-    ))
+        set_={"count": DailyCategory.count + statement.excluded.count},
+    )
 
 
 def _add(tenant_id: int, day: date, response: Response, score: int, delta: int) -> None:

@@ -235,7 +235,7 @@ def record_event(task: Task, kind: str, actor: Membership | None = None, **detai
     event = TaskEvent(tenant_id=task.tenant_id, task_id=task.id, kind=kind,
                       actor_id=actor.id if actor else None, detail=detail)
     db.session.add(event)
-    loop_stats.changed(task.response_id)
+    loop_stats.changed(task.response_id, task, kind)
     return event
 
 
