@@ -116,24 +116,34 @@ def changed(response_id: int | None, task: Task | None = None, event_kind: str |
 FLAGGING_EVENTS = ("told_customer", "reopened")
 
 
+def settle(response: Response, task: Task) -> None:
+    """Count the answer with its new task now, before the flush that writes them: what it remembers then
+    rides in that same UPDATE, and the recount at commit finds nothing left to do (the pipeline's
+    hottest path)."""
+    _recount(db.session, response, {"task": task, "known": True, "kinds": set()},
+             db.session.info.setdefault("loop_deltas", {}))
+
+
 @event.listens_for(Session, "before_commit")
 def _recount_changed(session: Session) -> None:
-    pending = session.info.pop("loop_changed", None)
-    if not pending:
-        return
-    deltas: dict[tuple, Counter] = {}
-    tenant_of = {}
+    pending = session.info.pop("loop_changed", None) or {}
+    deltas: dict[tuple, Counter] = session.info.pop("loop_deltas", None) or {}
     with unscoped(), session.no_autoflush:
         for response_id, mark in sorted(pending.items()):
             response = session.get(Response, response_id)
             if response is not None:
-                tenant_of[response_id] = response.tenant_id
                 _recount(session, response, mark, deltas)
     rows = [{"tenant_id": tenant_id, **dict(zip(KEY, (date.fromisoformat(key[0]), *key[1:]), strict=True)),
              **{name: delta.get(name, 0) for name in COUNTS}}
             for (tenant_id, *key), delta in deltas.items() if any(delta.values())]
     if rows:
         execute_built(_upsert_statement, rows)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_changed(session: Session, previous_transaction) -> None:
+    session.info.pop("loop_changed", None)
+    session.info.pop("loop_deltas", None)
 
 
 @functools.cache
@@ -143,11 +153,6 @@ def _upsert_statement(dialect: str):
     return statement.on_conflict_do_update(
         index_elements=[DailyLoop.tenant_id, *(getattr(DailyLoop, name) for name in KEY)],
         set_={name: getattr(DailyLoop, name) + statement.excluded[name] for name in COUNTS})
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_changed(session: Session, previous_transaction) -> None:
-    session.info.pop("loop_changed", None)
 
 
 def _recount(session: Session, response: Response, mark: dict, deltas: dict) -> None:

@@ -17,7 +17,16 @@ from saas.core.timeutil import utcnow
 from saas.feedback import loop_stats, stats
 from saas.feedback.categories import ensure_categories
 from saas.feedback.categoriser import CategoryRule, analyse, default_keywords
-from saas.feedback.models import Category, CategorySource, Response, ResponseCategory, ResponseState, Task, Touchpoint
+from saas.feedback.models import (
+    Category,
+    CategorySource,
+    Response,
+    ResponseCategory,
+    ResponseState,
+    Task,
+    TaskStatus,
+    Touchpoint,
+)
 from saas.feedback.tasks import notify_assignee, record_event
 from tenants.models import Membership, Role, Tenant
 
@@ -88,9 +97,11 @@ def open_task(tenant: Tenant, response: Response, matched: list[Category]) -> Ta
     assignee = choose_assignee(tenant, response, matched)
     now, sla = utcnow(), timedelta(hours=tenant.sla_hours)
     # By id, not through the relationship: setting response.task would first load the old one.
-    task = Task(tenant_id=tenant.id, response_id=response.id, assignee=assignee, due_at=now + sla,
+    task = Task(tenant_id=tenant.id, response_id=response.id, assignee=assignee,
+                assignee_id=assignee.id if assignee else None, status=TaskStatus.OPEN, due_at=now + sla,
                 escalate_at=now + 2 * sla)
     db.session.add(task)
+    loop_stats.settle(response, task)
     db.session.flush()
     record_event(task, "created", needs_reply=response.needs_reply, needs_action=response.needs_action)
     if assignee is not None:
