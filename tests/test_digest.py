@@ -98,6 +98,7 @@ def test_the_owner_turns_it_off_and_on_in_their_account(app):
     owner = staff_client(app, "owner@zerno.example")
     page = owner.get("/account/").get_data(as_text=True)
     assert 'name="digest-weekly_digest"' in page and "checked" in page
+    assert 'name="digest-weekly_digest"' not in staff_client(app).get("/account/").get_data(as_text=True)  # not theirs
     assert post_form(owner, "/account/digest", {}, page="/account/").status_code == 302  # unticked
     assert _send(app, MONDAY_MORNING) == 0
     assert post_form(owner, "/account/digest", {"digest-weekly_digest": "y"}, page="/account/").status_code == 302

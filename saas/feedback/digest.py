@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, joinedload, mapped_column
 
 from saas.core.extensions import db
 from saas.core.outbox import queue_email
-from saas.core.scoping import TenantScoped, tenant_scope
+from saas.core.scoping import TenantScoped, tenant_scope, unscoped
 from saas.core.sql import insert
 from saas.core.timeutil import utcnow, zone_of
 from saas.core.urls import absolute_url
@@ -102,6 +102,13 @@ def last_week(tenant: Tenant, monday: date) -> Digest:
         answers_in(tenant, filters, select(Response)).where(Response.score.between(low, high), Response.comment != "")
         .order_by(Response.created_at.desc()).limit(3))
     return Digest(overview(tenant, filters), list(unhappy))
+
+
+def is_a_reader(user: User) -> bool:
+    """Whether the digest is for this person at all: an owner or admin of some business."""
+    with unscoped():
+        return db.session.scalar(select(Membership.id).where(
+            Membership.user_id == user.id, Membership.role.in_([Role.OWNER, Role.ADMIN])).limit(1)) is not None
 
 
 def set_wanted(user: User, wanted: bool) -> None:

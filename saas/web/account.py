@@ -48,6 +48,7 @@ def _render(password_form=None, email_form=None, language_form=None, status=200)
     return render_template(
         "account/settings.html",
         digest_form=DigestForm(prefix="digest", weekly_digest=current_user.weekly_digest),
+        reads_digest=digest.is_a_reader(current_user),
         password_form=password_form or ChangePasswordForm(prefix="pw"),
         email_form=email_form or ChangeEmailForm(prefix="em"),
         language_form=language_form or LanguageForm(prefix="lang", locale=current_user.locale),
