@@ -18,13 +18,18 @@ BENCH_BAKERY = {  # an owner and two staff who take the delivery and staff categ
 }
 
 
-def create_business(url: str, plan: str = "pro") -> dict:
+def create_business(url: str, plan: str = "pro", label: str | None = None) -> dict:
     """The bench's business in the database at `url`: build_business's dict (the tenant's id
-    under "tenant", the touchpoint's token under "touchpoint" and its id under "touchpoint_id")."""
+    under "tenant", the touchpoint's token under "touchpoint" and its id under "touchpoint_id"), and the
+    owner's address under "login". A `label` gives a second business in the same database a team of its
+    own (addresses at <label>.bench.example)."""
+    domain = f"{label}.bench.example" if label else "bench.example"
+    team = tuple((email.replace("@bench.example", f"@{domain}"), *rest) for email, *rest in BENCH_BAKERY["team"])
     app = bare_app(url)
-    business = build_business(app, plan=plan, slug=f"bench-{uuid.uuid4().hex[:6]}", **BENCH_BAKERY)
+    business = build_business(app, plan=plan, slug=f"bench-{label or uuid.uuid4().hex[:6]}",
+                              **{**BENCH_BAKERY, "team": team})
     dispose(app)
-    return business
+    return {**business, "login": f"owner@{domain}"}
 
 
 class ProcessCpu:

@@ -24,15 +24,14 @@ from datetime import datetime, timedelta, timezone
 
 import psycopg
 
-from bench.common import BENCH_BAKERY
+from bench.common import BENCH_BAKERY, create_business
 from saas.app import create_app
 from saas.core.extensions import db
 from saas.core.scoping import unscoped
 from saas.feedback import loop_stats, stats, touchpoints
 from saas.feedback.models import Category, TouchpointKind
 from tenants.models import Tenant
-from tests.support.apps import bare_app, dispose, scratch_database
-from tests.support.builders import build_business
+from tests.support.apps import dispose, scratch_database
 from tests.support.http import login
 
 DAYS = 730
@@ -46,15 +45,6 @@ def rss_mb() -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def _business(url: str, label: str) -> dict:
-    """The bench's bakery, its team's addresses at <label>.bench.example."""
-    team = tuple((email.replace("@bench.", f"@{label}.bench."), *rest) for email, *rest in BENCH_BAKERY["team"])
-    app = bare_app(url)
-    business = build_business(app, plan="pro", slug=f"bench-{label}", **{**BENCH_BAKERY, "team": team})
-    dispose(app)
-    return {**business, "login": f"owner@{label}.bench.example"}
 
 
 def _touchpoints_and_categories(app, tenant_id: int) -> tuple[list[int], list[int]]:
@@ -201,7 +191,7 @@ def main() -> int:
                           "RATELIMIT_ENABLED": False})
         businesses = {}
         for label, count in (("big", args.responses), ("small", args.small)):
-            business = _business(url, label)
+            business = create_business(url, label=label)
             ids, categories = _touchpoints_and_categories(app, business["tenant"])
             members = [business[name] for name in ("owner", "a", "b")]
             started = time.perf_counter()

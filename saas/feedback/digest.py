@@ -82,8 +82,7 @@ def _send_once(tenant: Tenant, user: User, monday: date, numbers: Digest) -> boo
         "weekly_digest", user.email, "weekly_digest", locale=user.locale, tenant_id=tenant.id,
         headers={"List-Unsubscribe": f"<{turn_off}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
         tenant=tenant, user=user, digest=numbers, turn_off=turn_off, scale=metric(tenant.metric),
-        dashboard=absolute_url("main.dashboard", period="custom", **{"from": numbers.numbers.period.first.isoformat(),
-                                                                     "to": numbers.numbers.period.last.isoformat()}),
+        dashboard=absolute_url("main.dashboard", **numbers.numbers.filters.query_args()),
     )
     return True
 

@@ -97,6 +97,11 @@ def answers_in(tenant, filters: Filters, query):
     start, end = local_days(filters.period.first, filters.period.last, tenant)
     query = query.where(Response.tenant_id == tenant.id, Response.state.in_(COUNTED_STATES),
                         Response.created_at >= start, Response.created_at < end)
+    return narrowed(filters, query)
+
+
+def narrowed(filters: Filters, query):
+    """The query (on Response) narrowed to the filters' touchpoint, topic and language, whatever the period."""
     if filters.touchpoint_id is not None:
         query = query.where(Response.touchpoint_id == filters.touchpoint_id)
     if filters.locale:

@@ -12,8 +12,8 @@ from saas.core.extensions import db
 from saas.core.scoping import tenant_scope
 from saas.core.timeutil import utcnow
 from saas.feedback import loop_stats
-from saas.feedback.filters import Filters
-from saas.feedback.models import OPEN_STATUSES, Response, ResponseCategory, Task
+from saas.feedback.filters import Filters, narrowed
+from saas.feedback.models import OPEN_STATUSES, Task
 from tenants.models import Membership
 
 
@@ -105,13 +105,7 @@ def _overdue_now(tenant, filters: Filters, assignee_id: int | None) -> dict[int 
     query = (select(Task.assignee_id, func.count(Task.id)).join(Task.response)
              .where(Task.tenant_id == tenant.id, Task.status.in_(OPEN_STATUSES), Task.first_reply_at.is_(None),
                     Task.due_at < utcnow()).group_by(Task.assignee_id))
-    if filters.touchpoint_id is not None:
-        query = query.where(Response.touchpoint_id == filters.touchpoint_id)
-    if filters.locale:
-        query = query.where(Response.locale == filters.locale)
-    if filters.category_id is not None:
-        query = query.where(Response.id.in_(select(ResponseCategory.response_id)
-                                            .where(ResponseCategory.category_id == filters.category_id)))
+    query = narrowed(filters, query)
     if assignee_id is not None:
         query = query.where(Task.assignee_id == assignee_id)
     return dict(db.session.execute(query).all())

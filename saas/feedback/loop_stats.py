@@ -182,15 +182,8 @@ _FLAG_COUNTS = {"told_customer": "asked", "reopened": "reopened"}
 def rebuild(tenant) -> None:
     """Recount the business's loop from its answers and tasks (after stats.rebuild() set the categories)."""
     db.session.execute(delete(DailyLoop).where(DailyLoop.tenant_id == tenant.id))
-    totals: Counter = Counter()
-    for response, task, kinds in _answers_with_tasks(tenant):
-        keys, counts = contribution(response, task, kinds, tenant)
-        response.stats_loop = {"keys": keys, "counts": counts} if keys else None
-        for key in keys:
-            for name, count in counts.items():
-                totals[(*key, name)] += count
     rows: dict[tuple, dict] = {}
-    for (*key, name), count in totals.items():
+    for (*key, name), count in _tally(tenant, remember=True).items():
         rows.setdefault(tuple(key), {})[name] = count
     if rows:
         db.session.execute(insert(DailyLoop), [
@@ -226,9 +219,16 @@ def running(tenant) -> Counter:
 
 def recount(tenant) -> Counter:
     """The same counts straight from the answers and tasks, for tests and checks."""
+    return _tally(tenant, remember=False)
+
+
+def _tally(tenant, remember: bool) -> Counter:
+    """Every answer's contribution added up, in running()'s shape; `remember`: each answer keeps its own."""
     found: Counter = Counter()
     for response, task, kinds in _answers_with_tasks(tenant):
         keys, counts = contribution(response, task, kinds, tenant)
+        if remember:
+            response.stats_loop = {"keys": keys, "counts": counts} if keys else None
         for key in keys:
             for name, count in counts.items():
                 found[(*key, name)] += count

@@ -19,6 +19,7 @@ from saas.core.extensions import db
 from saas.core.scoping import unscoped
 from saas.web.actions import redirect_to, submit
 from saas.web.admin_access import mark_verified, verified_recently
+from saas.web.context import safe_next
 from saas.web.extensions import csrf, limiter
 from saas.web.forms import options
 from tenants import admin_actions, admin_numbers, two_factor
@@ -64,8 +65,9 @@ def verify():
 
 
 def _safe_next() -> str:
-    target = request.args.get("next", "")
-    return target if target.startswith("/admin/") and not target.startswith("//") else url_for("admin.index")
+    """Back to the admin page that asked for the code; never off the admin pages."""
+    target = safe_next("admin.index")
+    return target if target.startswith("/admin/") else url_for("admin.index")
 
 
 @bp.route("/")
@@ -107,11 +109,12 @@ def tenants():
 @bp.route("/tenants/<int:tenant_id>")
 def tenant(tenant_id):
     with unscoped():
-        found = db.session.get(Tenant, tenant_id) or abort(404)
-        members = admin_actions.members_of(found)
-        used = usage.this_month(found.id)
-    return render_template("admin/tenant.html", tenant=found, members=members, used=used, form=StatusForm(),
-                           plans=PLANS)
+        return _tenant_page(db.session.get(Tenant, tenant_id) or abort(404), StatusForm())
+
+
+def _tenant_page(found: Tenant, form: StatusForm, status: int = 200):
+    return render_template("admin/tenant.html", tenant=found, members=admin_actions.members_of(found),
+                           used=usage.this_month(found.id), form=form, plans=PLANS), status
 
 
 @bp.route("/tenants/<int:tenant_id>/<any(suspend, reactivate):action>", methods=["POST"])
@@ -127,9 +130,7 @@ def change_status(tenant_id, action):
         return submit(form, lambda: admin_actions.set_status(current_user, found, status, form.reason.data),
                       done=lambda _nothing: redirect_to("admin.tenant", _("Done, and written to the audit log."),
                                                         tenant_id=tenant_id),
-                      again=lambda: (render_template("admin/tenant.html", tenant=found, used=usage.this_month(found.id),
-                                                     members=admin_actions.members_of(found), form=form,
-                                                     plans=PLANS), 422))
+                      again=lambda: _tenant_page(found, form, 422))
 
 
 # --- the audit log ------------------------------------------------------------------------------------------
