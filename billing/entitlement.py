@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 
-from billing.models import BillingAccount
+from billing.models import BillingAccount, PlanChange
 from billing.plans import DEFAULT_PLAN, PLANS
+from saas.core.extensions import db
 from saas.core.timeutil import as_utc, utcnow
 
 PAYING = {"active", "trialing"}
@@ -28,7 +29,7 @@ def effective_plan(account: BillingAccount, now: datetime | None = None, grace_d
         return DEFAULT_PLAN
     if account.status in PAYING:
         return account.plan
-    if account.status == "past_due" and account.past_due_since and now < as_utc(account.past_due_since) + grace:
+    if account.status == "past_due" and account.past_due_since and now < _grace_end(account, grace):
         return account.plan
     return DEFAULT_PLAN
 
@@ -37,13 +38,20 @@ def grace_ends(account: BillingAccount) -> datetime | None:
     """When a past-due subscription stops counting as paid (None unless past due)."""
     if account.status != "past_due" or account.past_due_since is None:
         return None
-    return as_utc(account.past_due_since) + timedelta(days=current_app.config["BILLING_GRACE_DAYS"])
+    return _grace_end(account, timedelta(days=current_app.config["BILLING_GRACE_DAYS"]))
+
+
+def _grace_end(account: BillingAccount, grace: timedelta) -> datetime:
+    """The grace counted from the first failed payment, or later where a platform admin extended it."""
+    counted = as_utc(account.past_due_since) + grace
+    return max(counted, as_utc(account.grace_until)) if account.grace_until else counted
 
 
 def apply(tenant, account: BillingAccount, now: datetime | None = None) -> bool:
-    """Write the effective plan to the tenant; whether it changed."""
+    """Write the effective plan to the tenant, and the change to its history; whether it changed."""
     plan = effective_plan(account, now)
     if tenant.plan == plan:
         return False
+    db.session.add(PlanChange(tenant_id=tenant.id, from_plan=tenant.plan, to_plan=plan, changed_at=now or utcnow()))
     tenant.plan = plan
     return True

@@ -27,16 +27,29 @@ class BillingAccount(TenantScoped, db.Model):
     price_id: Mapped[str | None] = mapped_column(String(255))
     plan: Mapped[str | None] = mapped_column(String(20))  # the plan the subscription's price is for
     interval: Mapped[str | None] = mapped_column(String(10))  # month | year
+    amount: Mapped[int | None] = mapped_column(Integer)  # per interval, in the currency's smallest unit
+    currency: Mapped[str | None] = mapped_column(String(3))
     current_period_end: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cancel_at_period_end: Mapped[bool] = mapped_column(Boolean, default=False)
     trial_end: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     past_due_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    grace_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # a platform admin's extension
     synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_event_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # newest event applied
     # A plan a platform admin granted (a comp): it overrides Stripe until comp_until (or for good).
     comp_plan: Mapped[str | None] = mapped_column(String(20))
     comp_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PlanChange(TenantScoped, db.Model):
+    """Each time a tenant's effective plan changed (written by billing.entitlement.apply, the one place that
+    changes it): the platform admins' sign-ups-and-upgrades numbers read these."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    from_plan: Mapped[str] = mapped_column(String(20))
+    to_plan: Mapped[str] = mapped_column(String(20))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
 
 class EventStatus(str, enum.Enum):

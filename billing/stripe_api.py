@@ -136,6 +136,11 @@ def current_subscription(customer_id: str):
     return (live or subscriptions or [None])[0]
 
 
+def cancel_subscription(subscription_id: str) -> None:
+    """End a subscription now (no refund, no further invoices)."""
+    client().v1.subscriptions.cancel(subscription_id)
+
+
 def construct_event(payload: bytes, signature: str) -> stripe.Event:
     """The event, if Stripe signed it with our endpoint's secret within the tolerance (300 s), else
     stripe.SignatureVerificationError (or ValueError for a body that is not an event)."""

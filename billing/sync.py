@@ -34,20 +34,23 @@ def mirror_subscription(account: BillingAccount, now: datetime | None = None) ->
     account.synced_at = now
     if subscription is None:
         account.subscription_id = account.status = account.price_id = account.plan = account.interval = None
-        account.current_period_end = account.trial_end = account.past_due_since = None
+        account.amount = account.currency = None
+        account.current_period_end = account.trial_end = account.past_due_since = account.grace_until = None
         account.cancel_at_period_end = False
         return
     item = subscription["items"].data[0]
     plan_interval = stripe_api.plan_of(item.price.lookup_key) or (None, None)
     account.subscription_id, account.status, account.price_id = subscription.id, subscription.status, item.price.id
     account.plan, account.interval = plan_interval
+    account.amount = (item.price.unit_amount or 0) * (getattr(item, "quantity", None) or 1)
+    account.currency = item.price.currency
     # Newer API versions keep the period on the item; older ones on the subscription.
     account.current_period_end = _moment(getattr(item, "current_period_end", None)
                                          or getattr(subscription, "current_period_end", None))
     account.cancel_at_period_end = bool(subscription.cancel_at_period_end)
     account.trial_end = _moment(getattr(subscription, "trial_end", None))
     if subscription.status != "past_due":
-        account.past_due_since = None
+        account.past_due_since = account.grace_until = None
     elif account.past_due_since is None:
         account.past_due_since = now  # the grace period counts from the first failed payment seen
 
@@ -100,6 +103,13 @@ def fail_event(event_id: int, error: str) -> None:
     event = db.session.get(StripeEvent, event_id)
     if event is not None:
         event.last_error = error[:2000]
+
+
+def replay_event(event: StripeEvent) -> None:
+    """Act on an event again: it is pending once more (the caller commits and enqueues its processing). As
+    for any event, that re-reads the customer's subscription; an event older than the newest applied is
+    ignored again."""
+    event.status, event.processed_at, event.last_error = EventStatus.PENDING, None, None
 
 
 def pending_events(older_than: datetime, limit: int = 200) -> list[int]:

@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 # Every model module, so the metadata is complete before Alembic or the tenant scope looks at it.
 import billing.usage  # noqa: F401
 import saas.core.outbox  # noqa: F401
+import saas.core.sweep_runs  # noqa: F401
 import saas.feedback.models  # noqa: F401
 import tenants.models  # noqa: F401
 from saas import cli
@@ -25,6 +26,7 @@ from saas.web import (
     converters,
     customers,
     errors,
+    impersonation,
     improvements,
     main,
     onboarding,
@@ -79,6 +81,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_web(app: Flask) -> None:
     converters.install(app)
+    impersonation.install(app)
     install_request_context(app)
     security.install(app)
     errors.install(app)

@@ -118,6 +118,20 @@ def portal(tenant: Tenant, return_url: str) -> str:
         raise BillingUnavailable() from error
 
 
+def end_subscription(tenant: Tenant) -> str | None:
+    """Cancel the business's live subscription in Stripe now (the business is being deleted); its id, or
+    None if it had none. Stripe unreachable: BillingUnavailable, nothing changed."""
+    account = _stored_account(tenant, lock=True)
+    if account is None or not has_live_subscription(account):
+        return None
+    try:
+        stripe_api.cancel_subscription(account.subscription_id)
+        _refresh(tenant, account)
+    except stripe.StripeError as error:
+        raise BillingUnavailable() from error
+    return account.subscription_id
+
+
 def returned_from_checkout(tenant: Tenant, session_id: str) -> tuple[BillingAccount, bool]:
     """The success page: never trusts the redirect. The session must be this tenant's customer's; then the
     subscription is read from Stripe once. The account, and whether the plan changed."""

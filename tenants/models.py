@@ -30,6 +30,7 @@ ROLE_RANK = {Role.OWNER: 3, Role.ADMIN: 2, Role.STAFF: 1}
 class TenantStatus(str, Enum):
     ACTIVE = "active"
     SUSPENDED = "suspended"
+    DELETED = "deleted"  # by a platform admin: closed at once, its rows purged after a grace (tenants.deletion)
 
 
 class Tenant(db.Model):
@@ -57,6 +58,7 @@ class Tenant(db.Model):
     saved_replies: Mapped[dict | None] = mapped_column(JSON)  # {"en": [[title, text], ...], "ru": ...}
     onboarded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    purge_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # set while deleted
 
     @property
     def is_active(self) -> bool:

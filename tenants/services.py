@@ -27,7 +27,7 @@ from saas.core.sql import owned
 from saas.core.timeutil import DEFAULT_TIMEZONES, utcnow
 from saas.core.urls import absolute_url
 from tenants import sessions, tokens
-from tenants.models import ROLE_RANK, Invitation, Membership, Role, Tenant, User
+from tenants.models import ROLE_RANK, Invitation, Membership, Role, Tenant, TenantStatus, User
 
 INVITATION_LIFETIME = timedelta(days=7)
 # Far more than a business hires in an hour; far fewer than a sign-up turned into a mailing service.
@@ -330,9 +330,20 @@ def memberships_of(user: User) -> list[Membership]:
     with unscoped():
         return list(
             db.session.scalars(
-                select(Membership).where(Membership.user_id == user.id).join(Membership.tenant).order_by(Tenant.name)
+                select(Membership).where(Membership.user_id == user.id).join(Membership.tenant)
+                .where(Tenant.status != TenantStatus.DELETED).order_by(Tenant.name)
             )
         )
+
+
+def only_in_deleted_businesses(user: User) -> bool:
+    """Every business the user belonged to is deleted: their log-in is refused (a platform admin's is not)."""
+    if user.is_platform_admin:
+        return False
+    with unscoped():
+        statuses = set(db.session.scalars(select(Tenant.status).join(Membership, Membership.tenant_id == Tenant.id)
+                                          .where(Membership.user_id == user.id)))
+    return statuses == {TenantStatus.DELETED}
 
 
 def membership_in(user: User, tenant_id: int | None) -> Membership | None:

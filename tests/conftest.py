@@ -50,6 +50,16 @@ def redis_url():
     return urlunsplit(base._replace(path=f"/{1 + os.getpid() % 15}"))
 
 
+@pytest.fixture
+def clean_redis(redis_url):
+    """This run's Redis database, empty before and after."""
+    connection = redis.Redis.from_url(redis_url)
+    connection.flushdb()
+    yield redis_url
+    connection.flushdb()
+    connection.close()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_state(request):
     """After each test: close the database connections of every app it made, and empty

@@ -14,19 +14,10 @@ from saas.core.scoping import unscoped
 from saas.web import admin_access
 from tenants.admin_actions import AdminAuditEvent
 from tenants.models import Tenant, User
-from tenants.services import create_platform_admin
 from tenants.two_factor import recovery_codes_left
-from tests.support.builders import PASSWORD, build_business, rows, staff_client
+from tests.support.admin import ADMIN, act, platform_admin, set_up_two_factor, verified_admin
+from tests.support.builders import build_business, rows, staff_client
 from tests.support.http import post_form
-
-ADMIN = "root@platform.example"
-
-
-def platform_admin(app) -> None:
-    with app.app_context(), unscoped():
-        user, _link = create_platform_admin(ADMIN)
-        user.set_password(PASSWORD)
-        db.session.commit()
 
 
 def admin_urls(app) -> list[tuple[str, str]]:
@@ -51,27 +42,11 @@ def test_every_admin_page_is_a_404_for_visitors_owners_and_admins_without_two_fa
     assert staff_client(app, "owner@zerno.example").get("/account/two-factor").status_code == 404
 
 
-def _set_up(app, client) -> tuple[str, list[str]]:
-    """Two-factor turned on in this browser; (the secret, the recovery codes). The code it used is the
-    secret's latest accepted one: `client.used_code`."""
-    page = client.get("/account/two-factor").get_data(as_text=True)
-    secret = re.search(r"<code>([A-Z2-7]{32})</code>", page).group(1)
-    assert "<svg" in page  # the QR code to scan
-    wrong = post_form(client, "/account/two-factor", {"code": "000000"}, page="/account/two-factor")
-    assert wrong.status_code == 422 and "That code is not right" in wrong.get_data(as_text=True)
-    client.used_code = pyotp.TOTP(secret).now()
-    done = post_form(client, "/account/two-factor", {"code": client.used_code}, page="/account/two-factor")
-    assert done.status_code == 200
-    codes = re.findall(r"<code>([0-9a-f]{8}-[0-9a-f]{8})</code>", done.get_data(as_text=True))
-    assert len(codes) == 10
-    return secret, codes
-
-
 def test_set_up_with_the_app_then_a_code_once_per_session_and_never_the_same_code_twice(app):
     build_business(app)
     platform_admin(app)
     admin = staff_client(app, ADMIN)
-    secret, _codes = _set_up(app, admin)
+    secret, _codes = set_up_two_factor(app, admin)
     assert admin.get("/admin/").status_code == 200  # setting it up proved a code: this session is open
 
     later = staff_client(app, ADMIN)  # another browser: the password alone opens nothing
@@ -89,7 +64,7 @@ def test_set_up_with_the_app_then_a_code_once_per_session_and_never_the_same_cod
 
 def test_a_recovery_code_opens_the_pages_once(app):
     platform_admin(app)
-    _secret, codes = _set_up(app, staff_client(app, ADMIN))
+    _secret, codes = set_up_two_factor(app, staff_client(app, ADMIN))
     for expected in (302, 422):
         browser = staff_client(app, ADMIN)
         assert post_form(browser, "/admin/verify", {"code": codes[0].upper()}, page="/admin/verify").status_code == expected
@@ -101,19 +76,11 @@ def test_a_recovery_code_opens_the_pages_once(app):
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/admin/", "/dashboard"])
 def test_after_the_code_the_admin_goes_back_only_to_an_admin_page(app, target):
     platform_admin(app)
-    secret, _codes = _set_up(app, staff_client(app, ADMIN))
+    secret, _codes = set_up_two_factor(app, staff_client(app, ADMIN))
     browser = staff_client(app, ADMIN)
     code = pyotp.TOTP(secret).at(time.time() + 30)
     answer = post_form(browser, f"/admin/verify?next={target}", {"code": code}, page="/admin/verify")
     assert answer.headers["Location"] == "/admin/"
-
-
-def _verified_admin(app):
-    """A platform admin's browser with two-factor on and a code given; the authenticator's secret."""
-    platform_admin(app)
-    browser = staff_client(app, ADMIN)
-    secret, _codes = _set_up(app, browser)
-    return browser, secret
 
 
 def _tenant_id(app, slug="zerno") -> int:
@@ -123,21 +90,20 @@ def _tenant_id(app, slug="zerno") -> int:
 
 def test_suspend_needs_a_reason_and_a_recent_code_is_audited_and_closes_the_business(app, monkeypatch):
     business = build_business(app)
-    admin, secret = _verified_admin(app)
-    page = f"/admin/tenants/{business['tenant']}"
+    admin, secret = verified_admin(app)
     assert "ярня Зерно" in admin.get("/admin/tenants/?q=OWNER@zerno").get_data(as_text=True)
     assert "ярня Зерно" not in admin.get("/admin/tenants/?q=nobody").get_data(as_text=True)
 
-    no_reason = post_form(admin, f"{page}/suspend", {"reason": " "}, page=page)
+    no_reason = act(admin, business["tenant"], "suspend", reason=" ")
     assert no_reason.status_code == 422 and rows(app, AdminAuditEvent) == []
 
     later = time.time() + 11 * 60  # eleven minutes after the last code
     monkeypatch.setattr(admin_access.time, "time", lambda: later)
-    stale = post_form(admin, f"{page}/suspend", {"reason": "Unpaid for three months"}, page=page)
+    stale = act(admin, business["tenant"], "suspend", reason="Unpaid for three months")
     assert stale.headers["Location"].startswith("/admin/verify") and rows(app, AdminAuditEvent) == []
     code = pyotp.TOTP(secret).at(later + 30)
     assert post_form(admin, "/admin/verify", {"code": code}, page="/admin/verify").status_code == 302
-    done = post_form(admin, f"{page}/suspend", {"reason": "Unpaid for three months"}, page=page)
+    done = act(admin, business["tenant"], "suspend", reason="Unpaid for three months")
     assert done.status_code == 302
 
     [event] = rows(app, AdminAuditEvent)
@@ -150,7 +116,7 @@ def test_suspend_needs_a_reason_and_a_recent_code_is_audited_and_closes_the_busi
     survey = app.test_client().get(f"/s/{business['touchpoint']}?lang=en").get_data(as_text=True)
     assert "Not collecting feedback right now" in survey
 
-    assert post_form(admin, f"{page}/reactivate", {"reason": "Paid"}, page=page).status_code == 302
+    assert act(admin, business["tenant"], "reactivate", reason="Paid").status_code == 302
     assert staff.get("/tasks/").status_code == 200
     log = admin.get("/admin/audit/?tenant=zerno&action=suspend").get_data(as_text=True)
     assert "Unpaid for three months" in log and "Paid</td>" not in log
@@ -159,9 +125,8 @@ def test_suspend_needs_a_reason_and_a_recent_code_is_audited_and_closes_the_busi
 
 def test_the_audit_log_cannot_be_changed_or_deleted_from_the_app(app):
     build_business(app)
-    admin, _secret = _verified_admin(app)
-    page = f"/admin/tenants/{_tenant_id(app)}"
-    post_form(admin, f"{page}/suspend", {"reason": "Spam"}, page=page)
+    admin, _secret = verified_admin(app)
+    assert act(admin, _tenant_id(app), "suspend", reason="Spam").status_code == 302
     with app.app_context(), unscoped():
         event = db.session.scalars(sa.select(AdminAuditEvent)).one()
         event.reason = "nothing happened"

@@ -18,6 +18,8 @@ from saas.core.outbox import Message
 from saas.core.scoping import unscoped
 from saas.core.timeutil import utcnow
 from saas.feedback.models import Response, ResponseState, Task, Touchpoint
+from tenants.admin_actions import AdminAuditEvent
+from tests.support.admin import act, verified_admin
 from tests.support.apps import make_app
 from tests.support.builders import add_touchpoint, build_business, rows, staff_client, submit, touchpoint_named
 from tests.support.fake_stripe import FakeStripeProcess
@@ -128,6 +130,7 @@ def test_an_owner_upgrades_through_checkout_and_the_limits_follow(paying_app, fa
     mirror = account(paying_app)
     assert (mirror.status, mirror.plan, mirror.interval, mirror.cancel_at_period_end) == ("active", "starter",
                                                                                           "month", False)
+    assert (mirror.amount, mirror.currency) == (1900, "eur")  # the price, for the admins' monthly revenue
     assert plan(paying_app) == "starter"
     assert add_touchpoint(owner, name="Delivery").status_code == 302
 
@@ -378,3 +381,22 @@ def test_a_downgrade_removes_nothing_and_new_things_wait_until_within_the_plan(p
     assert "You use more than this plan includes" in owner.get("/billing/").get_data(as_text=True)
     _answers(paying_app, touchpoint_named(paying_app, "Three").token, 101)
     assert _state_counts(paying_app)[ResponseState.LOCKED] == 1  # the free quota, kept and locked
+
+
+def test_deleting_a_business_ends_its_stripe_subscription_and_refuses_while_stripe_is_down(paying_app, fake_stripe):
+    owner = owner_of(paying_app)
+    subscription_id = subscribe(paying_app, fake_stripe, owner)
+    tenant_id = account(paying_app).tenant_id
+    admin, _secret = verified_admin(paying_app)
+    fake_stripe.outage(True)
+    refused = act(admin, tenant_id, "delete", slug="shop-of-owner-shop-example", reason="Closed")
+    assert refused.status_code == 422 and "Payments are not available" in refused.get_data(as_text=True)
+    assert rows(paying_app, AdminAuditEvent) == []
+    fake_stripe.outage(False)
+
+    assert act(admin, tenant_id, "delete", slug="shop-of-owner-shop-example", reason="Closed").status_code == 302
+    [ended] = [event for event in fake_stripe.events() if event["type"] == "customer.subscription.deleted"]
+    assert ended["data"]["object"]["id"] == subscription_id
+    assert (account(paying_app).status, plan(paying_app)) == ("canceled", "free")
+    [event] = rows(paying_app, AdminAuditEvent)
+    assert event.after["subscription_cancelled"] == subscription_id

@@ -306,7 +306,8 @@ TOKEN_ARGUMENTS = {
     "key": secrets.token_urlsafe(18),
     "kind": "png",
     "verdict": "no",
-    "action": "suspend",  # the admin pages: a 404 for every tenant member (tests/test_admin.py)
+    # the admin pages: a 404 for every tenant member (tests/test_admin.py)
+    "action": "suspend", "job_id": "no-such-job", "event_id": 1,
     "slug": "no-such-business",
     "filename": "no-such-file.css",
 }
@@ -325,6 +326,12 @@ def _post_payload(client, ids: dict) -> dict:
     return payload
 
 
+def _token_for(rule, name: str):
+    """The walker's value for a secret-like argument; for an `any(…)` argument, the first it accepts."""
+    choices = getattr(rule._converters.get(name), "items", None)
+    return sorted(choices)[0] if choices else TOKEN_ARGUMENTS[name]
+
+
 def _requests_for(rule, values: dict):
     """(method, path, argument kind) for each way to call a rule with the given argument values."""
     unknown = set(rule.arguments) - ID_ARGUMENTS - TOKEN_ARGUMENTS.keys()
@@ -334,7 +341,7 @@ def _requests_for(rule, values: dict):
     for name in id_names:
         combos = [{**combo, name: value} for combo in combos for value in values[name]]
     for combo in combos:
-        arguments = {name: TOKEN_ARGUMENTS[name] for name in rule.arguments if name in TOKEN_ARGUMENTS} | combo
+        arguments = {name: _token_for(rule, name) for name in rule.arguments if name in TOKEN_ARGUMENTS} | combo
         path = rule.build(arguments, append_unknown=False)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield method, path, "id" if id_names else "token"
@@ -419,7 +426,9 @@ NOT_TENANT_PAGES = {
     "auth.forgot_password", "auth.reset_password",
     "account.settings", "account.change_language", "account.change_password", "account.change_email", "account.confirm_email_change",
     "account.change_digest", "account.digest_off", "account.two_factor_setup",
-    "admin.index", "admin.verify", "admin.tenants", "admin.tenant", "admin.change_status", "admin.audit",  # the platform's own pages: across tenants on purpose (saas/web/admin.py)
+    "admin.index", "admin.verify", "admin.tenants", "admin.tenant", "admin.tenant_action", "admin.audit",
+    "admin.outbox", "admin.outbox_action", "admin.stripe_events", "admin.replay_stripe_event", "admin.failed_jobs",
+    "admin.failed_job_action", "admin.stop_impersonating",  # the platform's own pages: across tenants on purpose (saas/web/admin.py)
     "team.accept_invitation", "team.switch_tenant",
     "survey.show", "survey.submit", "survey.answer", "survey.thanks", "survey.theme", "survey.qr_code",
     "customers.unsubscribe", "customers.answer", "improvements.public", "survey.logo", "billing.webhook",

@@ -31,16 +31,6 @@ pytestmark = pytest.mark.worker
 SETTINGS = {"SECRET_KEY": "worker-test-secret-of-32-characters", "BASE_URL": "http://loopline.test"}
 
 
-@pytest.fixture
-def clean_redis(redis_url):
-    """This run's Redis database, empty before and after."""
-    connection = redis.Redis.from_url(redis_url)
-    connection.flushdb()
-    yield redis_url
-    connection.flushdb()
-    connection.close()
-
-
 def _queue(redis_url) -> Queue:
     return Queue(QUEUE_NAME, connection=redis.Redis.from_url(redis_url))
 

@@ -4,18 +4,41 @@ They run inside an app context: the worker's (worker.app_worker, the one place t
 for jobs) or the caller's when the queue runs them inline."""
 from __future__ import annotations
 
+import functools
+
 import stripe
 
 from billing import sync as mirror
-from saas.core import outbox
+from saas.core import outbox, sweep_runs
 from saas.core.extensions import db
 from saas.core.scoping import tenant_scope, unscoped
+from saas.core.timeutil import utcnow
 from saas.feedback import clicks, digest, improvements, loop_stats, pipeline, quota, stats, sweeps
 from saas.feedback.models import Improvement
-from tenants import billing
+from tenants import admin_actions, billing, deletion
 from tenants.models import Tenant
 from worker import mail
 from worker.queue import enqueue
+
+
+def recorded(sweep):
+    """A sweep whose every run is written down (saas.core.sweep_runs), failures included."""
+
+    @functools.wraps(sweep)
+    def run(*args, **kwargs):
+        started = utcnow()
+        try:
+            result = sweep(*args, **kwargs)
+        except Exception as error:
+            db.session.rollback()
+            sweep_runs.record(sweep.__name__, started, False, repr(error)[:500])
+            db.session.commit()
+            raise
+        sweep_runs.record(sweep.__name__, started, True, result)
+        db.session.commit()
+        return result
+
+    return run
 
 
 def deliver_message(message_id: int):
@@ -24,6 +47,7 @@ def deliver_message(message_id: int):
     return status.value if status else None
 
 
+@recorded
 def sweep_outbox() -> int:
     """Re-enqueue pending messages whose delivery time has come (first try lost, or retry due)."""
     ids = outbox.claim_due_messages()
@@ -41,6 +65,7 @@ def process_response(response_id: int):
     return task_id
 
 
+@recorded
 def sweep_responses() -> int:
     """Re-enqueue responses still waiting for processing after a few minutes."""
     with unscoped():
@@ -51,6 +76,7 @@ def sweep_responses() -> int:
     return len(ids)
 
 
+@recorded
 def sweep_score_clicks() -> int:
     """Settled one-click scores become answers (and are processed), mail scanners' bursts are dropped."""
     with unscoped():
@@ -61,6 +87,7 @@ def sweep_score_clicks() -> int:
     return len(waiting)
 
 
+@recorded
 def sweep_deadlines() -> dict:
     """Remind assignees past their deadline; escalate to owners and admins at twice the SLA."""
     with unscoped():
@@ -70,6 +97,7 @@ def sweep_deadlines() -> dict:
     return {"reminded": reminded, "escalated": escalated}
 
 
+@recorded
 def sweep_improvements() -> int:
     """Re-enqueue improvements whose fan-out was asked for and never finished."""
     with unscoped():
@@ -113,6 +141,7 @@ def process_stripe_event(event_id: int) -> None:
         raise
 
 
+@recorded
 def sweep_digests() -> int:
     """Queue the weekly digests that are due (Monday morning in each business's time zone), once each."""
     with unscoped():
@@ -121,6 +150,7 @@ def sweep_digests() -> int:
     return queued
 
 
+@recorded
 def sweep_billing() -> dict:
     """Events pending too long are processed again; plans whose grace or comp ended fall back."""
     with unscoped():
@@ -130,6 +160,18 @@ def sweep_billing() -> dict:
     for event_id in overdue:
         enqueue(process_stripe_event, event_id)
     return {"events": len(overdue), "plans_changed": changed}
+
+
+@recorded
+def sweep_purges() -> int:
+    """Businesses deleted more than 30 days ago are purged, each in a transaction of its own."""
+    purged = 0
+    with unscoped():
+        for tenant_id in deletion.due_for_purge():
+            admin_actions.purge(db.session.get(Tenant, tenant_id))
+            db.session.commit()
+            purged += 1
+    return purged
 
 
 def unlock_responses(tenant_id: int) -> int:
@@ -152,3 +194,10 @@ def rebuild_stats(tenant_id: int) -> int:
             loop_stats.rebuild(tenant)
     db.session.commit()
     return counted
+
+
+# The sweeps the clock process runs (worker.cron), and how often, in seconds.
+SCHEDULE = {
+    sweep_outbox: 60, sweep_responses: 60, sweep_score_clicks: 30, sweep_deadlines: 300, sweep_improvements: 120,
+    sweep_billing: 300, sweep_digests: 900, sweep_purges: 3600,
+}

@@ -65,12 +65,12 @@ def install(app: Flask) -> None:
     @app.cli.command("sweep")
     def sweep():
         """Run every sweep once (one-click scores, outbox, waiting responses, unfinished improvements,
-        deadlines, billing, weekly digests): for set-ups without `rq cron`."""
+        deadlines, billing, weekly digests, purges of deleted businesses): for set-ups without `rq cron`."""
         click.echo(json.dumps({
             "score_clicks": jobs.sweep_score_clicks(),
             "messages": jobs.sweep_outbox(), "responses": jobs.sweep_responses(),
             "improvements": jobs.sweep_improvements(), **jobs.sweep_deadlines(), "billing": jobs.sweep_billing(),
-            "digests": jobs.sweep_digests(),
+            "digests": jobs.sweep_digests(), "purged": jobs.sweep_purges(),
         }))
 
     billing_group = AppGroup("billing", help="The plans in Stripe, and each tenant's subscription from it.")

@@ -104,6 +104,8 @@ def from_env(environ=None) -> dict:
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
         "STRIPE_AUTOMATIC_TAX": _flag("STRIPE_AUTOMATIC_TAX", False),
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or None,  # another Stripe-compatible API (a local fake)
+        # Where the admin pages link a business's Stripe customer (…/test in test mode).
+        "STRIPE_DASHBOARD_URL": env.get("STRIPE_DASHBOARD_URL", "https://dashboard.stripe.com"),
         "BILLING_GRACE_DAYS": int(env.get("BILLING_GRACE_DAYS", "7")),
     }
 

@@ -24,6 +24,7 @@ class MessageStatus(LabelledEnum):
     PENDING = "pending", _l("waiting")
     SENT = "sent", _l("sent")
     FAILED = "failed", _l("failed")
+    CANCELLED = "cancelled", _l("cancelled")  # by a platform admin: never to be sent
 
 
 class Message(db.Model):
@@ -69,6 +70,20 @@ class Message(db.Model):
             self.status = MessageStatus.FAILED
         else:
             self.next_attempt_at = utcnow() + retry_delay(self.attempts)
+
+
+def retry_now(message: Message) -> None:
+    """A failed (or waiting) message gets a fresh set of attempts, due now; the caller commits and enqueues
+    its delivery."""
+    if message.status not in (MessageStatus.FAILED, MessageStatus.PENDING):
+        raise ValueError(f"message {message.id} is {message.status.value}")
+    message.status, message.attempts, message.next_attempt_at = MessageStatus.PENDING, 0, utcnow()
+
+
+def cancel(message: Message) -> None:
+    if message.status not in (MessageStatus.FAILED, MessageStatus.PENDING):
+        raise ValueError(f"message {message.id} is {message.status.value}")
+    message.status = MessageStatus.CANCELLED
 
 
 def retry_delay(attempts: int) -> timedelta:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import Date, Integer, String, UniqueConstraint, delete, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from saas.core.extensions import db
 from saas.core.scoping import TenantScoped, tenant_scope
 from saas.core.sql import execute_built, insert, insert_for
-from saas.core.timeutil import as_utc, zone_of
+from saas.core.timeutil import as_utc, utcnow, zone_of
 from saas.feedback.models import COUNTED_STATES as COUNTED
 from saas.feedback.models import Response, ResponseCategory
 
@@ -125,6 +125,16 @@ def _add(tenant_id: int, day: date, response: Response, score: int, delta: int) 
                         DailyScore.locale, DailyScore.metric, DailyScore.score],
         set_={"count": DailyScore.count + delta},
     ))
+
+
+def platform_answers_per_day(days: int = 30, today: date | None = None) -> list[tuple[date, int]]:
+    """Answers counted per day across every business (each in its own time zone), the last `days` days,
+    oldest first; the caller runs unscoped."""
+    today = today or utcnow().date()
+    first = today - timedelta(days=days - 1)
+    counts = dict(db.session.execute(select(DailyScore.day, func.sum(DailyScore.count))
+                                     .where(DailyScore.day >= first).group_by(DailyScore.day)).all())
+    return [(day, int(counts.get(day, 0))) for day in (first + timedelta(days=index) for index in range(days))]
 
 
 def rebuild(tenant) -> int:

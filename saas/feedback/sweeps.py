@@ -14,7 +14,7 @@ from saas.core.timeutil import local_time, utcnow
 from saas.core.urls import absolute_url
 from saas.feedback.models import OPEN_STATUSES, Improvement, Response, ResponseState, Task
 from saas.feedback.tasks import record_event
-from tenants.models import Membership, Role, Tenant
+from tenants.models import Membership, Role, Tenant, TenantStatus
 
 STALE_AFTER = timedelta(minutes=2)
 BATCH = 200
@@ -52,6 +52,11 @@ def claim_unfinished_improvements(now: datetime | None = None) -> list[tuple[int
     return [tuple(row) for row in rows]
 
 
+def _open_businesses():
+    """Suspended and deleted businesses are not reminded of anything (their staff cannot act)."""
+    return select(Tenant.id).where(Tenant.status == TenantStatus.ACTIVE)
+
+
 def _claim(query):
     return list(db.session.scalars(query.with_for_update(skip_locked=True, of=Task).limit(BATCH)).unique())
 
@@ -62,7 +67,7 @@ def send_reminders(now: datetime | None = None) -> int:
     tasks = _claim(
         select(Task).where(
             Task.status.in_(OPEN_STATUSES), Task.first_reply_at.is_(None), Task.reminded_at.is_(None),
-            Task.due_at < now, Task.assignee_id.is_not(None),
+            Task.due_at < now, Task.assignee_id.is_not(None), Task.tenant_id.in_(_open_businesses()),
         ).options(joinedload(Task.response).joinedload(Response.touchpoint))
     )
     for task in tasks:
@@ -84,7 +89,7 @@ def send_escalations(now: datetime | None = None) -> int:
     tasks = _claim(
         select(Task).where(
             Task.status.in_(OPEN_STATUSES), Task.first_reply_at.is_(None), Task.escalated_at.is_(None),
-            Task.escalate_at < now,
+            Task.escalate_at < now, Task.tenant_id.in_(_open_businesses()),
         ).options(joinedload(Task.response).joinedload(Response.touchpoint))
     )
     for task in tasks:

@@ -117,6 +117,9 @@ def _account(email: str, password: str):
     user = services.authenticate(email, password)
     if user is None:  # the same words for an unknown email and a wrong password
         raise Refusal(_l("That email and password do not match an account."))
+    if services.only_in_deleted_businesses(user):
+        raise Refusal(_l("The business this account belongs to has been deleted. If that is a mistake, write to "
+                         "%(support)s.", support=current_app.config["SUPPORT_EMAIL"]))
     return user
 
 

@@ -52,3 +52,23 @@ def trend_chart(buckets, metric: str) -> TrendChart | None:
     return TrendChart(WIDTH, HEIGHT + 20 + BARS + 5, line, " ".join(upper + lower),
                       [(x_of(i), y_of(b.metric.value), b) for i, b in measured], bars, bar_width, ticks,
                       y_of(0) if metric == "nps" else None)
+
+
+@dataclass(frozen=True)
+class DailyBars:
+    width: int
+    height: int
+    bar_width: float
+    bars: list[tuple[float, float, float, object, int]]  # x, y, height, day, count
+    most: int
+
+
+def daily_bars(points: list[tuple[object, int]], width: int = 640, height: int = 120) -> DailyBars:
+    """One bar per (day, count), scaled to the largest count."""
+    step = width / max(1, len(points))
+    most = max((count for _day, count in points), default=0)
+    bars = []
+    for index, (day, count) in enumerate(points):
+        bar_height = round(height * count / most, 1) if most else 0
+        bars.append((round(step * index + step * 0.15, 1), round(height - bar_height, 1), bar_height, day, count))
+    return DailyBars(width, height, round(step * 0.7, 1), bars, most)

@@ -19,7 +19,7 @@ MESSAGES = {
 }
 
 
-def _render(code: int, detail=None):
+def render_error(code: int, detail=None):
     title, text = MESSAGES.get(code, (_("Error %(code)s", code=code), ""))
     title, text = str(title), str(detail or text)
     if request.accept_mimetypes.best == "application/json":
@@ -37,7 +37,7 @@ def _roll_back() -> None:
 def install(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return _render(400, _("This form has expired or was not sent from our site. "
+        return render_error(400, _("This form has expired or was not sent from our site. "
                               "Go back, reload the page and try again."))
 
     @app.errorhandler(HTTPException)
@@ -45,16 +45,16 @@ def install(app: Flask) -> None:
         # Our own abort(400, description=...) explains what was wrong; other descriptions
         # (werkzeug's defaults, the rate limiter's "10 per 1 minute") are not for customers.
         custom = error.description if error.code == 400 and error.description != type(error).description else None
-        return _render(error.code or 500, custom)
+        return render_error(error.code or 500, custom)
 
     @app.errorhandler(LookupError)
     def not_found(error):
         if isinstance(error, (KeyError, IndexError)):
             raise error  # a bug, not a missing row: it stays a 500 and is reported
         _roll_back()
-        return _render(404)
+        return render_error(404)
 
     @app.errorhandler(500)
     def server_error(error):
         _roll_back()
-        return _render(500)
+        return render_error(500)

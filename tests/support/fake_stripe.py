@@ -244,11 +244,14 @@ def make_handler(stripe: Stripe, api_key: str):
         def do_POST(self):
             self._route("POST")
 
+        def do_DELETE(self):
+            self._route("DELETE")
+
         def _route(self, method: str):
             parts = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode() if length else ""
-            params = decode_form(body if method == "POST" else parts.query)
+            params = decode_form(body if method in ("POST", "DELETE") else parts.query)
             try:
                 with stripe.lock:
                     if parts.path.startswith("/v1/"):
@@ -278,6 +281,7 @@ def make_handler(stripe: Stripe, api_key: str):
                 ("GET", "/v1/checkout/sessions/{id}"): lambda: stripe.objects[object_id],
                 ("GET", "/v1/subscriptions"): lambda: _list("/v1/subscriptions", stripe.list_subscriptions(params)),
                 ("GET", "/v1/subscriptions/{id}"): lambda: stripe.objects[object_id],
+                ("DELETE", "/v1/subscriptions/{id}"): lambda: stripe.change_subscription(object_id, {"status": "canceled"}),
                 ("POST", "/v1/billing_portal/sessions"): lambda: stripe.create_portal_session(params),
             }
             if route not in handlers:
