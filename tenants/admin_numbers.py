@@ -2,6 +2,7 @@
 and health, and the operations pages' emails and Stripe events."""
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -159,10 +160,13 @@ def slugs_of(tenant_ids) -> dict[int, str]:
     return dict(db.session.execute(select(Tenant.id, Tenant.slug).where(Tenant.id.in_(ids))).all()) if ids else {}
 
 
-def masked(address: str) -> str:
-    """An address the operator can reason about (its domain) without reading whose it is."""
-    local, _at, domain = (address or "").partition("@")
-    return f"{local[:1]}***@{domain}" if domain else "***"
+EMAIL = re.compile(r"([\w.+-])[\w.+-]*@([\w-]+(?:\.[\w-]+)+)")
+
+
+def masked(text: str) -> str:
+    """An address (or every address in an error) the operator can reason about, by its domain, without
+    reading whose it is."""
+    return EMAIL.sub(r"\1***@\2", text or "")
 
 
 def stripe_events(status: str = "", search: str = "", page: int = 1):
