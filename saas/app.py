@@ -20,6 +20,8 @@ from saas.core.extensions import babel, db, migrate
 from saas.web import (
     account,
     admin,
+    admin_operations,  # noqa: F401 - its routes are admin.bp's
+    admin_tenants,  # noqa: F401 - its routes are admin.bp's
     auth,
     billing,
     categories,

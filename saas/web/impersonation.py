@@ -83,6 +83,7 @@ def viewing_as():
     return None
 
 
+@event.listens_for(Session, "before_flush")
 def _refuse_writes(session_, flush_context, instances) -> None:
     if has_request_context() and g.get("impersonated") is not None and (session_.new or session_.dirty or session_.deleted):
         raise ReadOnlyView("flush")
@@ -91,7 +92,6 @@ def _refuse_writes(session_, flush_context, instances) -> None:
 def install(app: Flask) -> None:
     """Before the tenant context is loaded (saas.web.context), so that it loads the member's."""
     app.before_request(viewing_as)
-    event.listen(Session, "before_flush", _refuse_writes)
 
     @app.errorhandler(ReadOnlyView)
     def read_only(_error):
