@@ -1,5 +1,5 @@
 """The categoriser on a labelled set of real-looking comments in en, ru and uk, and its
-behaviour on the hard cases: inflection, typos, negation, mixed languages."""
+behaviour on the hard cases: inflection, words that only look alike, negation, the comment's own language."""
 from __future__ import annotations
 
 import json
@@ -32,13 +32,31 @@ def test_macro_f1_stays_at_or_above_0_8():
 @pytest.mark.parametrize("text, score, expected", [
     ("Курьером доволен, а вот курьеру из прошлого раза — ноль", 5, "delivery"),  # inflection
     ("Кур'єрові дякую, але кур'єрка вчора запізнилась", 5, "delivery"),
-    ("the delivry was two days late", 3, "delivery"),  # a typo
+    ("the deliveries were two days late", 3, "delivery"),
     ("оплаттой картой не получилось", 3, "payment"),
     ("Кава смачна, але касирка нагрубила", 4, "staff"),  # mixed Russian and Ukrainian
     ("Заказ через app не проходит, checkout виснет", 2, "website"),
+    ("Їжа прісна і занадто дорога", 3, "price"),  # "дорога" is also a road: any reading may match
 ])
 def test_hard_cases_find_their_category(text, score, expected):
-    assert expected in analyse(text, score).categories
+    assert expected in analyse(text, score, locale="uk").categories
+
+
+@pytest.mark.parametrize("text, locale, absent", [
+    ("Всё супер, спасибо", "ru", "quality"),  # "супер" is not a kind of "суп"
+    ("Our waiter was lovely", "en", "waiting"),  # "waiter" is not "wait"
+    ("Я пил кофе у окна", "ru", "cleanliness"),  # Russian "пил" (drank), not Ukrainian "пил" (dust)
+    ("An extensive menu", "en", "price"),  # no typo matching: "extensive" is not "expensive"
+    ("Приветливый бариста", "ru", "delivery"),  # nor is "приветливый" "привезти"
+])
+def test_words_that_only_look_alike_are_not_keywords(text, locale, absent):
+    assert absent not in analyse(text, 8, locale=locale).categories
+
+
+def test_a_comment_is_read_in_its_own_language():
+    on_an_english_page = analyse("Курьер опоздал на два часа", 3, locale="en")
+    assert on_an_english_page.language == "ru" and on_an_english_page.categories == ["delivery"]
+    assert analyse("The courier was late", 3, locale="uk").language == "en"
 
 
 def test_negation_names_no_problem():
@@ -75,7 +93,7 @@ def test_flask_categorise_reads_and_writes_json_lines(app):
     assert len(outputs) == 5 and result.exit_code == 1
     assert outputs[0]["categories"] == ["delivery"] and outputs[0]["needs_action"] and outputs[0]["sentiment"] == "negative"
     assert outputs[1]["sentiment"] == "positive" and not outputs[1]["needs_reply"]
-    assert set(outputs[2]) == {"categories", "sentiment", "needs_reply", "needs_action"}
+    assert set(outputs[2]) == {"categories", "language", "sentiment", "needs_reply", "needs_action"}
     assert "error" in outputs[3] and "error" in outputs[4]
 
 

@@ -15,6 +15,7 @@ from flask_migrate import downgrade, upgrade
 
 from saas.app import create_app
 from saas.core.extensions import db
+from saas.feedback.taxonomy import DEFAULT_TAXONOMY
 from tests.support.apps import scratch_database
 from tests.support.processes import BIN, PROJECT_ROOT
 
@@ -108,3 +109,30 @@ def test_upgrade_downgrade_upgrade_on_sqlite(tmp_path):
         assert ACCOUNT_TABLES <= set(sa.inspect(db.engine).get_table_names())
         assert _differences(db.engine) == []
         db.engine.dispose()
+
+
+OLD_DELIVERY_EN = ("deliver*, courier*, shipping, shipment*, shipped, ship, parcel*, package*, pickup, pick up, "
+                   "pick-up, driver*, arrived, arrive*, dispatch*, postal, post office, tracking number, "
+                   "wrong address, wrong door, left at, doorstep, box was, the box, order came, order arrived, "
+                   "never came")
+
+
+def test_default_keywords_still_as_seeded_become_words_and_edited_ones_stay(fresh_postgresql):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": fresh_postgresql, "REDIS_URL": None})
+    with app.app_context():
+        upgrade(revision="a1c3e5f7b9d2")
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("INSERT INTO tenant (id, name, slug, locale, timezone, plan, status, metric, "
+                                       "brand_color, sla_hours, created_at) VALUES (1, 'T', 't', 'en', 'UTC', "
+                                       "'free', 'active', 'nps', '#000000', 24, now())"))
+            for category_id, keywords in ((1, OLD_DELIVERY_EN), (2, OLD_DELIVERY_EN + ", bike")):
+                connection.execute(sa.text(
+                    "INSERT INTO category (id, tenant_id, key, name, keywords, assignee_ids, next_assignee, created_at) "
+                    "VALUES (:id, 1, 'delivery', :name, :keywords, '[]', 0, now())"),
+                    {"id": category_id, "name": f"Delivery {category_id}", "keywords": keywords})
+        upgrade(revision="b2d4f6a8c0e1")
+        with db.engine.connect() as connection:
+            stored = dict(connection.execute(sa.text("SELECT id, keywords FROM category")).all())
+        db.engine.dispose()
+    assert stored[1] == ", ".join(DEFAULT_TAXONOMY["delivery"]["keywords"]["en"]) and "*" not in stored[1]
+    assert stored[2] == OLD_DELIVERY_EN + ", bike"  # an owner's edit is theirs

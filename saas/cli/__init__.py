@@ -22,14 +22,15 @@ def categorise_line(line: str) -> dict:
     try:
         item = json.loads(line)
         text, score, metric_key = item["text"], item.get("score"), item.get("metric", "nps")
-        if not isinstance(text, str) or metric_key not in METRICS:
-            raise ValueError("text must be a string and metric one of nps, csat, ces")
+        locale = item.get("locale")
+        if not isinstance(text, str) or metric_key not in METRICS or not isinstance(locale, str | None):
+            raise ValueError("text and locale must be strings and metric one of nps, csat, ces")
         if score is not None and not (isinstance(score, int) and METRICS[metric_key].accepts(score)):
             raise ValueError(f"score must be a whole number on the {metric_key} scale")
     except (ValueError, KeyError, TypeError) as error:
         return {"error": str(error) or "expected a JSON object with a text"}
-    analysis = analyse(text, score, metric_key)
-    return {"categories": analysis.categories, "sentiment": analysis.sentiment,
+    analysis = analyse(text, score, metric_key, locale=locale)
+    return {"categories": analysis.categories, "language": analysis.language, "sentiment": analysis.sentiment,
             "needs_reply": analysis.needs_reply, "needs_action": analysis.needs_action}
 
 

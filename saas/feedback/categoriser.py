@@ -1,10 +1,13 @@
 """Reading a comment: which categories, what sentiment, does it need a reply, an action.
 
 Pure functions over text: no database, no Flask, so `flask categorise`, the pipeline and
-the tests all run exactly the same code. Matching copes with inflection (keyword stems),
-typos (one edit, in words and stems of six letters or more), mixed languages (every language's
-default keywords are tried whatever the survey language) and negation (a problem word
-right after "not"/"не"/"ні" names no problem).
+the tests all run exactly the same code. A comment is read in its own language
+(saas.feedback.lemmas: the survey's, unless its words plainly say otherwise) and compared with
+that language's keywords only, word by word as lemmas: "курьера" matches the keyword
+"курьер", "waited" matches "wait" but "waiter" does not. A keyword ending in * matches
+words that begin with it (as written or as a lemma). No typo matching: on real comments it
+created more errors ("extensive" read as "expensive") than it fixed. A problem word right after
+"not"/"не"/"ні" names no problem.
 """
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from saas.feedback import taxonomy
+from saas.feedback import lemmas, taxonomy
 from saas.feedback.metrics import Band, metric
 
 NEGATION_WINDOW = 3  # a negation reaches this many words ahead
@@ -21,10 +24,13 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)
 
 @dataclass(frozen=True)
 class CategoryRule:
-    """A category as the categoriser sees it: an id to report and its keywords."""
+    """A category as the categoriser sees it: an id to report, the keywords its owner typed (in any of
+    the languages: each is read in the language its letters say, Cyrillic common to Russian and Ukrainian
+    in both), and the key of the default category whose keywords it also has in each language."""
 
     ident: object
-    keywords: tuple[str, ...]
+    keywords: tuple[str, ...] = ()
+    key: str | None = None
 
 
 @dataclass
@@ -33,6 +39,7 @@ class Analysis:
     sentiment: str = "neutral"  # negative | neutral | positive
     needs_reply: bool = False
     needs_action: bool = False
+    language: str = "en"
 
 
 def tokenize(text: str) -> list[str]:
@@ -40,90 +47,96 @@ def tokenize(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
-Part = tuple[str, bool]  # (text, is_stem)
+@dataclass(frozen=True)
+class Words:
+    """A comment's words as written and as the lemmas each may be, in its language."""
+
+    surface: list[str]
+    lemmas: list[tuple[str, ...]]
 
 
-def parse_keyword(keyword: str) -> tuple[Part, ...]:
-    """A keyword as parts: each a whole word, or a stem when it ends in *."""
+def read(text: str, locale_hint: str | None) -> tuple[Words, str]:
+    tokens = tokenize(text or "")
+    locale = lemmas.language_of(tokens, locale_hint)
+    return Words(tokens, lemmas.lemmas(tokens, locale)), locale
+
+
+Part = tuple[str, str, bool]  # (as written, its lemma, is_stem)
+
+
+def parse_keyword(keyword: str, locale: str) -> tuple[Part, ...]:
+    """A keyword as parts: each a whole word (matched as written or by lemma), or a stem when it ends in *."""
     words = keyword.lower().replace("ё", "е").replace("’", "'").split()
-    return tuple((word.rstrip("*"), word.endswith("*")) for word in words if word.rstrip("*"))
+    parts = []
+    for word in words:
+        text = word.rstrip("*")
+        if text:
+            stem = word.endswith("*")
+            parts.append((text, text if stem else lemmas.lemma(text, locale), stem))
+    return tuple(parts)
+
+
+def languages_of_keyword(keyword: str) -> tuple[str, ...]:
+    """The languages a typed keyword belongs to, by its letters: Latin is English; Cyrillic with a letter
+    only one of Russian and Ukrainian has is that one; other Cyrillic may be either."""
+    letters = set(keyword.lower())
+    if not letters & set("абвгдежзийклмнопрстуфхцчшщьюяёіїєґыэъ"):
+        return ("en",)
+    if letters & set("іїєґ"):
+        return ("uk",)
+    if letters & set("ыэъё"):
+        return ("ru",)
+    return ("ru", "uk")
 
 
 class KeywordIndex:
-    """Keywords grouped into labels (a category, or a kind of cue), indexed by their first
-    word, so that reading a comment costs a few lookups per word rather than a pass over
-    every keyword. What each word can start is remembered (words repeat a lot)."""
+    """One language's keywords grouped into labels (a category, or a kind of cue), indexed by their first
+    word, so that reading a comment costs a few lookups per word rather than a pass over every keyword."""
 
-    def __init__(self, labelled_keywords: dict[object, tuple[str, ...]]):
-        self.exact: dict[str, list] = {}
+    def __init__(self, labelled_keywords: dict[object, tuple[str, ...]], locale: str):
+        self.exact: dict[str, list] = {}  # a word, as written or as its lemma -> entries
         self.stems: dict[str, list] = {}
-        self.fuzzy: dict[str, list] = {}  # first letter -> parts long enough to forgive a typo
         for label, keywords in labelled_keywords.items():
             for keyword in keywords:
-                parts = parse_keyword(keyword)
+                parts = parse_keyword(keyword, locale)
                 if not parts:
                     continue
-                (text, stem), entry = parts[0], (label, parts)
-                (self.stems if stem else self.exact).setdefault(text, []).append(entry)
-                if len(text) >= 6:
-                    self.fuzzy.setdefault(text[0], []).append((text, stem, entry))
-        self._starts: dict[str, list] = {}
+                (text, lemma, stem), entry = parts[0], (label, parts)
+                if stem:
+                    self.stems.setdefault(text, []).append(entry)
+                else:
+                    for key in {text, lemma}:
+                        self.exact.setdefault(key, []).append(entry)
 
-    def _starting_with(self, token: str) -> list:
-        cached = self._starts.get(token)
-        if cached is not None:
-            return cached
-        found = list(self.exact.get(token, ()))
-        for length in range(1, len(token) + 1):
-            found.extend(self.stems.get(token[:length], ()))
-        if len(token) >= 6:
-            seen = {id(entry) for entry in found}
-            found.extend(entry for text, stem, entry in self.fuzzy.get(token[0], ())
-                         if id(entry) not in seen and _word_matches(token, text, stem))
-        if len(self._starts) < 50_000:
-            self._starts[token] = found
+    def _starting_at(self, words: Words, position: int) -> list:
+        forms = dict.fromkeys((words.surface[position], *words.lemmas[position]))
+        found = []
+        for form in forms:
+            found.extend(entry for entry in self.exact.get(form, ()) if entry not in found)
+            for length in range(1, len(form) + 1):
+                found.extend(entry for entry in self.stems.get(form[:length], ()) if entry not in found)
         return found
 
-    def matches(self, tokens: list[str], skip_negated: bool = False) -> set:
+    def matches(self, words: Words, skip_negated: bool = False) -> set:
         """The labels with a keyword in the text (ignoring negated ones if asked)."""
         labels = set()
-        for position, token in enumerate(tokens):
-            for label, parts in self._starting_with(token):
-                if label in labels or position + len(parts) > len(tokens):
+        count = len(words.surface)
+        for position in range(count):
+            for label, parts in self._starting_at(words, position):
+                if label in labels or position + len(parts) > count:
                     continue
-                if all(_word_matches(tokens[position + i], text, stem) for i, (text, stem) in enumerate(parts[1:], 1)):
-                    if not (skip_negated and _negated(tokens, position)):
+                if all(_word_matches(words.surface[position + i], words.lemmas[position + i], part)
+                       for i, part in enumerate(parts[1:], 1)):
+                    if not (skip_negated and _negated(words.surface, position)):
                         labels.add(label)
         return labels
 
 
-@lru_cache(maxsize=200_000)
-def _word_matches(token: str, text: str, stem: bool) -> bool:
+def _word_matches(surface: str, lemmas_: tuple[str, ...], part: Part) -> bool:
+    text, keyword_lemma, stem = part
     if stem:
-        if token.startswith(text):
-            return True
-        if len(text) < 6 or len(token) < 6:
-            return False
-        # a typo inside the stem: the token's beginning is one edit away from it
-        return any(_within_one_edit(token[:length], text) for length in (len(text) - 1, len(text), len(text) + 1))
-    if token == text:
-        return True
-    return len(text) >= 6 and _within_one_edit(token, text)
-
-
-def _within_one_edit(a: str, b: str) -> bool:
-    """Levenshtein distance ≤ 1 (a typo: one letter wrong, missing, extra or swapped)."""
-    if a == b:
-        return True
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diffs = [i for i in range(len(a)) if a[i] != b[i]]
-        if len(diffs) == 1:
-            return True
-        return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
-    shorter, longer = (a, b) if len(a) < len(b) else (b, a)
-    return any(longer[:i] + longer[i + 1:] == shorter for i in range(len(longer)))
+        return surface.startswith(text) or any(lemma.startswith(text) for lemma in lemmas_)
+    return surface == text or keyword_lemma in lemmas_
 
 
 def _negated(tokens: list[str], position: int) -> bool:
@@ -132,27 +145,41 @@ def _negated(tokens: list[str], position: int) -> bool:
 
 
 @lru_cache(maxsize=256)
-def rule_index(rules: tuple[CategoryRule, ...]) -> KeywordIndex:
-    return KeywordIndex({rule.ident: rule.keywords for rule in rules})
-
-
-@lru_cache(maxsize=1)
-def cue_index() -> KeywordIndex:
+def rule_index(rules: tuple[CategoryRule, ...], locale: str) -> KeywordIndex:
+    """The rules' keywords in one language: the owner's typed ones of that language, and the default
+    category's keywords in it."""
     return KeywordIndex({
-        "problem": tuple(taxonomy.PROBLEM_CUES), "praise": tuple(taxonomy.POSITIVE_CUES),
-        "displeasure": tuple(taxonomy.NEGATIVE_CUES), "contact": tuple(taxonomy.CONTACT_CUES),
-    })
+        rule.ident: tuple(keyword for keyword in rule.keywords if locale in languages_of_keyword(keyword))
+        + (default_keywords(rule.key, locale) if rule.key else ())
+        for rule in rules
+    }, locale)
+
+
+@lru_cache(maxsize=3)
+def cue_index(locale: str) -> KeywordIndex:
+    def of(cues):
+        return tuple(cue for cue in cues if locale in languages_of_keyword(cue))
+
+    return KeywordIndex({
+        "problem": of(taxonomy.PROBLEM_CUES), "praise": of(taxonomy.POSITIVE_CUES),
+        "displeasure": of(taxonomy.NEGATIVE_CUES), "contact": of(taxonomy.CONTACT_CUES),
+    }, locale)
 
 
 def default_rules() -> list[CategoryRule]:
-    """The default taxonomy as rules, every language's keywords together (idents = keys)."""
-    return [CategoryRule(key, default_keywords(key)) for key in taxonomy.CATEGORY_KEYS]
+    """The default taxonomy as rules (idents = keys)."""
+    return [CategoryRule(key, key=key) for key in taxonomy.CATEGORY_KEYS]
 
 
-@lru_cache(maxsize=32)
-def default_keywords(key: str) -> tuple[str, ...]:
-    keywords = taxonomy.DEFAULT_TAXONOMY[key]["keywords"]
-    return tuple(dict.fromkeys(word for words in keywords.values() for word in words))
+def default_keywords(key: str, locale: str) -> tuple[str, ...]:
+    entry = taxonomy.DEFAULT_TAXONOMY.get(key)
+    return tuple(entry["keywords"].get(locale, ())) if entry else ()
+
+
+@lru_cache(maxsize=64)
+def default_keywords_any_language(key: str | None) -> frozenset[str]:
+    entry = taxonomy.DEFAULT_TAXONOMY.get(key) if key else None
+    return frozenset(word for words in entry["keywords"].values() for word in words) if entry else frozenset()
 
 
 def _sentiment(band: Band | None, cues: set, plain_cues: set) -> str:
@@ -176,20 +203,23 @@ def _asks_question(text: str, tokens: list[str]) -> bool:
 
 
 def analyse(text: str, score: int | None = None, metric_key: str = "nps",
-            rules: list[CategoryRule] | None = None, contact_given: bool = False) -> Analysis:
-    """Categorise a comment and make the two decisions: reply? action?
+            rules: list[CategoryRule] | None = None, contact_given: bool = False,
+            locale: str | None = None) -> Analysis:
+    """Categorise a comment and make the two decisions: reply? action? `locale` is the survey's language,
+    the comment's own unless its words say otherwise.
 
     A detractor who left only a score needs a reply when they gave a way to reach them
     (there is someone to call back); without a comment or a contact there is nothing to do."""
     text = text or ""
-    tokens = tokenize(text)
+    words, language = read(text, locale)
+    tokens = words.surface
     rules = default_rules() if rules is None else rules
     band = metric(metric_key).band(score) if score is not None else None
-    analysis = Analysis()
-    found = rule_index(tuple(rules)).matches(tokens)
+    analysis = Analysis(language=language)
+    found = rule_index(tuple(rules), language).matches(words)
     analysis.categories = [rule.ident for rule in rules if rule.ident in found]
-    cues = cue_index().matches(tokens, skip_negated=True)
-    plain_cues = cue_index().matches(tokens)
+    cues = cue_index(language).matches(words, skip_negated=True)
+    plain_cues = cue_index(language).matches(words)
     analysis.sentiment = _sentiment(band, cues, plain_cues)
     problem = "problem" in cues
     wants_contact = "contact" in plain_cues

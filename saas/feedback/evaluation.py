@@ -1,12 +1,15 @@
-"""Scoring the categoriser against labelled comments (tests and bench/categorise.py)."""
+"""Scoring a categoriser against labelled comments (tests and bench/categorise.py): per category, per
+language, the macro-F1, the two decisions, and how often a comment about nothing in particular is given a
+category anyway."""
 from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from saas.feedback.categoriser import analyse
+from saas.feedback.categoriser import Analysis, analyse
 from saas.feedback.taxonomy import CATEGORY_KEYS
 
 
@@ -16,28 +19,46 @@ class Scores:
     macro_f1: float
     reply_accuracy: float
     action_accuracy: float
+    per_locale: dict[str, float]  # macro-F1 of each language's comments
+    no_topic_false_positive_rate: float | None  # comments labelled with no category that got one
+    count: int
 
 
 def load(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def evaluate(rows: list[dict]) -> Scores:
+def rules_alone(row: dict) -> Analysis:
+    return analyse(row["text"], row.get("score"), row.get("metric", "nps"), locale=row.get("locale"))
+
+
+def evaluate(rows: list[dict], read: Callable[[dict], Analysis] = rules_alone) -> Scores:
+    analyses = [read(row) for row in rows]
+    per_category, macro = _f1(rows, [set(analysis.categories) for analysis in analyses])
+    per_locale = {}
+    for locale in sorted({row["locale"] for row in rows}):
+        picked = [(row, set(analysis.categories)) for row, analysis in zip(rows, analyses) if row["locale"] == locale]
+        per_locale[locale] = _f1([row for row, _ in picked], [found for _, found in picked])[1]
+    no_topic = [bool(analysis.categories) for row, analysis in zip(rows, analyses) if not row["categories"]]
+    return Scores(
+        per_category, macro,
+        sum(analysis.needs_reply == row["needs_reply"] for row, analysis in zip(rows, analyses)) / len(rows),
+        sum(analysis.needs_action == row["needs_action"] for row, analysis in zip(rows, analyses)) / len(rows),
+        per_locale, sum(no_topic) / len(no_topic) if no_topic else None, len(rows))
+
+
+def _f1(rows: list[dict], predictions: list[set]) -> tuple[dict, float]:
     hits, false_hits, misses = Counter(), Counter(), Counter()
-    replies = actions = 0
-    for row in rows:
-        analysis = analyse(row["text"], row.get("score"), row.get("metric", "nps"))
-        predicted, expected = set(analysis.categories), set(row["categories"])
+    for row, predicted in zip(rows, predictions):
+        expected = set(row["categories"])
         hits.update(predicted & expected)
         false_hits.update(predicted - expected)
         misses.update(expected - predicted)
-        replies += analysis.needs_reply == row["needs_reply"]
-        actions += analysis.needs_action == row["needs_action"]
     per_category = {}
     for key in CATEGORY_KEYS:
         precision = hits[key] / (hits[key] + false_hits[key]) if hits[key] + false_hits[key] else 0.0
         recall = hits[key] / (hits[key] + misses[key]) if hits[key] + misses[key] else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         per_category[key] = (precision, recall, f1)
-    macro = sum(f1 for _, _, f1 in per_category.values()) / len(per_category)
-    return Scores(per_category, macro, replies / len(rows), actions / len(rows))
+    present = [key for key in CATEGORY_KEYS if hits[key] + misses[key] + false_hits[key]]
+    return per_category, sum(per_category[key][2] for key in present) / max(1, len(present))

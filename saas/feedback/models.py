@@ -173,7 +173,7 @@ class Category(TenantScoped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str | None] = mapped_column(String(30))  # default-taxonomy key, None for own categories
     name: Mapped[str] = mapped_column(String(80))
-    keywords: Mapped[str] = mapped_column(Text, default="")  # comma-separated; "stem*" matches word beginnings
+    keywords: Mapped[str] = mapped_column(Text, default="")  # comma-separated words or phrases; "word*" matches beginnings
     # Who handles it: membership ids, taken in turn (round-robin); people who left are skipped.
     assignee_ids: Mapped[list] = mapped_column(JSON, default=list)
     next_assignee: Mapped[int] = mapped_column(Integer, default=0)

@@ -16,7 +16,7 @@ from saas.core.scoping import tenant_scope, unscoped
 from saas.core.timeutil import utcnow
 from saas.feedback import loop_stats, stats
 from saas.feedback.categories import ensure_categories
-from saas.feedback.categoriser import CategoryRule, analyse, default_keywords
+from saas.feedback.categoriser import CategoryRule, analyse, default_keywords_any_language
 from saas.feedback.models import (
     Category,
     CategorySource,
@@ -32,9 +32,12 @@ from tenants.models import Membership, Role, Tenant
 
 
 def rules_for(categories: list[Category]) -> list[CategoryRule]:
-    """A default category also matches its keywords in the other languages (mixed-language comments)."""
+    """A default category matches its default keywords in the comment's language; the owner's own words
+    (those not in a default list) are added in the languages their letters say."""
     return [
-        CategoryRule(category.id, tuple(category.keyword_list) + (default_keywords(category.key) if category.key else ()))
+        CategoryRule(category.id, tuple(word for word in category.keyword_list
+                                        if word not in default_keywords_any_language(category.key)),
+                     key=category.key)
         for category in categories
     ]
 
@@ -54,7 +57,7 @@ def process_response(response_id: int) -> Task | None:
         tenant = response.touchpoint.tenant
         categories = ensure_categories(tenant)
         analysis = analyse(response.comment, response.score, response.metric, rules_for(categories),
-                           contact_given=response.consent and bool(response.contact_email))
+                           contact_given=response.consent and bool(response.contact_email), locale=response.locale)
         matched = [category for category in categories if category.id in analysis.categories]
         # Read for the first time: nothing to replace, no task yet (and no queries to find out).
         first_time = response.processed_at is None

@@ -19,7 +19,8 @@ class CategoryForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
     keywords = TextAreaField(
         _l("Keywords"), validators=[Length(max=10_000)],
-        description=_l("Comma-separated. End a word with * to match its beginning: deliver* matches delivered, delivery."),
+        description=_l("Comma-separated words or short phrases, in any form: “courier” also finds couriers, "
+                        "“курьер” finds курьера. End a word with * to find every word that begins with it."),
     )
     assignee_ids = SelectMultipleField(_l("Handled by (in turn)"), coerce=int)
 
