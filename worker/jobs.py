@@ -13,12 +13,12 @@ from saas.core import outbox, sweep_runs
 from saas.core.extensions import db
 from saas.core.scoping import tenant_scope, unscoped
 from saas.core.timeutil import utcnow
-from saas.feedback import clicks, digest, improvements, loop_stats, pipeline, quota, stats, sweeps
+from saas.feedback import clicks, digest, improvements, learned_models, loop_stats, pipeline, quota, stats, sweeps
 from saas.feedback.models import Improvement
 from tenants import admin_actions, billing, deletion
 from tenants.models import Tenant
 from worker import mail
-from worker.queue import enqueue
+from worker.queue import LEARNING_QUEUE, enqueue
 
 
 def recorded(sweep):
@@ -174,6 +174,27 @@ def sweep_purges() -> int:
     return purged
 
 
+def train_categoriser(tenant_id: int) -> int | None:
+    """A new version of the business's learned categoriser from its corrections; its version."""
+    with unscoped():
+        tenant = db.session.get(Tenant, tenant_id)
+        with tenant_scope(tenant_id):
+            model = learned_models.train_for(tenant) if tenant is not None else None
+            version = model.version if model is not None else None
+    db.session.commit()
+    return version
+
+
+@recorded
+def sweep_models() -> int:
+    """Businesses with enough new corrections (or a day's) get their categoriser trained again."""
+    with unscoped():
+        due = learned_models.due_for_training()
+    for tenant_id in due:
+        enqueue(train_categoriser, tenant_id, queue_name=LEARNING_QUEUE)
+    return len(due)
+
+
 def unlock_responses(tenant_id: int) -> int:
     """After the plan changed: the locked answers it now has room for are unlocked and processed."""
     with unscoped():
@@ -199,5 +220,5 @@ def rebuild_stats(tenant_id: int) -> int:
 # The sweeps the clock process runs (worker.cron), and how often, in seconds.
 SCHEDULE = {
     sweep_outbox: 60, sweep_responses: 60, sweep_score_clicks: 30, sweep_deadlines: 300, sweep_improvements: 120,
-    sweep_billing: 300, sweep_digests: 900, sweep_purges: 3600,
+    sweep_billing: 300, sweep_digests: 900, sweep_purges: 3600, sweep_models: 600,
 }

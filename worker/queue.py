@@ -20,6 +20,7 @@ from rq import Queue, Retry
 
 log = logging.getLogger(__name__)
 QUEUE_NAME = "default"
+LEARNING_QUEUE = "learning"  # training the businesses' categorisers: workers take it after `default`
 
 
 @lru_cache(maxsize=8)
@@ -27,11 +28,11 @@ def redis_connection(url: str) -> Redis:
     return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
 
 
-def get_queue() -> Queue | None:
+def get_queue(name: str = QUEUE_NAME) -> Queue | None:
     url = current_app.config.get("REDIS_URL")
     if not url:
         return None
-    return Queue(QUEUE_NAME, connection=redis_connection(url))
+    return Queue(name, connection=redis_connection(url))
 
 
 # A job that fails (a deadlock, a database restart) is tried again after these delays;
@@ -40,10 +41,10 @@ RETRY = Retry(max=3, interval=[10, 60, 300])
 RESULT_TTL = 0  # what a job returns is in the database already; failures are kept a week
 
 
-def enqueue(func, *args, job_id: str | None = None, **kwargs):
+def enqueue(func, *args, job_id: str | None = None, queue_name: str = QUEUE_NAME, **kwargs):
     """Run func(*args, **kwargs) in the background; returns the RQ job, or None when
     it ran inline or could not be enqueued (the sweeps will catch up)."""
-    queue = get_queue()
+    queue = get_queue(queue_name)
     if queue is None:
         _run_inline(func, *args, **kwargs)
         return None

@@ -11,14 +11,16 @@ from saas.cli.demo import seed_demo
 from saas.core.errors import Refusal
 from saas.core.extensions import db
 from saas.core.urls import absolute_url
+from saas.feedback import learning
 from saas.feedback.categoriser import analyse
 from saas.feedback.metrics import METRICS
+from saas.feedback.taxonomy import CATEGORY_KEYS
 from tenants import billing as tenants_billing
 from tenants.services import create_platform_admin, tenant_ids_and_slugs
 from worker import jobs
 
 
-def categorise_line(line: str) -> dict:
+def categorise_line(line: str, learned: learning.LearnedModel | None = None, order: tuple = CATEGORY_KEYS) -> dict:
     try:
         item = json.loads(line)
         text, score, metric_key = item["text"], item.get("score"), item.get("metric", "nps")
@@ -30,6 +32,8 @@ def categorise_line(line: str) -> dict:
     except (ValueError, KeyError, TypeError) as error:
         return {"error": str(error) or "expected a JSON object with a text"}
     analysis = analyse(text, score, metric_key, locale=locale)
+    if learned is not None:
+        analysis.categories = learned.combine(analysis.categories, text, analysis.language, order)
     return {"categories": analysis.categories, "language": analysis.language, "sentiment": analysis.sentiment,
             "needs_reply": analysis.needs_reply, "needs_action": analysis.needs_action}
 
@@ -50,14 +54,30 @@ def install(app: Flask) -> None:
                    "the admin pages stay closed (a 404) until it is on.")
 
     @app.cli.command("categorise")
-    def categorise():
+    @click.option("--train", "training", type=click.File(encoding="utf-8"),
+                  help='JSON lines {"text", "locale", "categories": [...]}: learn from them first, as the app '
+                       "learns from a business's corrections")
+    def categorise(training):
         """Read JSON lines {"text", "locale", "score", "metric"} on stdin; write one JSON line
-        each with the default categories, sentiment, needs_reply and needs_action."""
+        each with the default categories, sentiment, needs_reply and needs_action. With --train, the
+        categories come from the rules joined with a model learned from that file, as the pipeline joins
+        them for a business with those corrections."""
+        learned, order = None, CATEGORY_KEYS
+        if training is not None:
+            try:
+                examples = learning.read_examples(training)
+            except ValueError as error:
+                raise click.BadParameter(str(error), param_hint="--train") from error
+            learned = learning.train(examples, learning.default_rules_say)
+            order = learning.categories_in(examples, CATEGORY_KEYS)
+            for ident, quality in learned.quality.items():
+                scores = ", ".join(f"{source} {f1:.2f}" for source, f1 in quality.f1.items())
+                click.echo(f"{ident}: {quality.source} ({quality.examples} examples; F1 {scores})", err=True)
         failures = 0
         for line in sys.stdin:  # CliRunner swaps it in tests
             if not line.strip():
                 continue
-            result = categorise_line(line)
+            result = categorise_line(line, learned, order)
             failures += "error" in result
             click.echo(json.dumps(result, ensure_ascii=False))
         if failures:
@@ -66,12 +86,13 @@ def install(app: Flask) -> None:
     @app.cli.command("sweep")
     def sweep():
         """Run every sweep once (one-click scores, outbox, waiting responses, unfinished improvements,
-        deadlines, billing, weekly digests, purges of deleted businesses): for set-ups without `rq cron`."""
+        deadlines, billing, weekly digests, purges of deleted businesses, learned categorisers due for training):
+        for set-ups without `rq cron`."""
         click.echo(json.dumps({
             "score_clicks": jobs.sweep_score_clicks(),
             "messages": jobs.sweep_outbox(), "responses": jobs.sweep_responses(),
             "improvements": jobs.sweep_improvements(), **jobs.sweep_deadlines(), "billing": jobs.sweep_billing(),
-            "digests": jobs.sweep_digests(), "purged": jobs.sweep_purges(),
+            "digests": jobs.sweep_digests(), "purged": jobs.sweep_purges(), "categorisers": jobs.sweep_models(),
         }))
 
     billing_group = AppGroup("billing", help="The plans in Stripe, and each tenant's subscription from it.")

@@ -11,6 +11,7 @@ from saas.core.errors import Refusal
 from saas.core.extensions import db
 from saas.core.i18n import supported
 from saas.core.sql import owned
+from saas.feedback.categoriser import CategoryRule, default_keywords_any_language
 from saas.feedback.models import Category
 from saas.feedback.taxonomy import DEFAULT_TAXONOMY
 from tenants.models import Membership, Tenant
@@ -60,6 +61,17 @@ def parse_keywords(raw: str) -> str:
         if len(word) > 60 or word.strip("*") == "" or "*" in word.rstrip("*").replace("* ", " "):
             raise Refusal(_l("“%(word)s” is not a keyword: use words, with * only at a word's end.", word=word), field="keywords")
     return ", ".join(dict.fromkeys(words))
+
+
+def rules_for(categories: list[Category]) -> list[CategoryRule]:
+    """A default category matches its default keywords in the comment's language; the owner's own words
+    (those not in a default list) are added in the languages their letters say."""
+    return [
+        CategoryRule(category.id, tuple(word for word in category.keyword_list
+                                        if word not in default_keywords_any_language(category.key)),
+                     key=category.key)
+        for category in categories
+    ]
 
 
 def _members(tenant: Tenant, ids: list[int]) -> list[int]:

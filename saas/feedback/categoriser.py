@@ -2,8 +2,9 @@
 
 Pure functions over text: no database, no Flask, so `flask categorise`, the pipeline and
 the tests all run exactly the same code. A comment is read in its own language
-(saas.feedback.lemmas: the survey's, unless its words plainly say otherwise) and compared with
-that language's keywords only, word by word as lemmas: "курьера" matches the keyword
+(saas.feedback.lemmas: Latin words in English, Cyrillic ones in Russian or Ukrainian, whichever the
+comment is in, the survey's where nothing tells) and compared with those languages' keywords only,
+word by word as lemmas: "курьера" matches the keyword
 "курьер", "waited" matches "wait" but "waiter" does not. A keyword ending in * matches
 words that begin with it (as written or as a lemma). No typo matching: on real comments it
 created more errors ("extensive" read as "expensive") than it fixed. A problem word right after
@@ -55,16 +56,17 @@ class Words:
     lemmas: list[tuple[str, ...]]
 
 
-def read(text: str, locale_hint: str | None) -> tuple[Words, str]:
+def read(text: str, locale_hint: str | None) -> tuple[Words, str, str]:
+    """The comment's words, its language and the language its Cyrillic words are read in."""
     tokens = tokenize(text or "")
-    locale = lemmas.language_of(tokens, locale_hint)
-    return Words(tokens, lemmas.lemmas(tokens, locale)), locale
+    cyrillic = lemmas.cyrillic_language(tokens, locale_hint)
+    return Words(tokens, lemmas.lemmas(tokens, cyrillic)), lemmas.language_of(tokens, locale_hint), cyrillic
 
 
 Part = tuple[str, str, bool]  # (as written, its lemma, is_stem)
 
 
-def parse_keyword(keyword: str, locale: str) -> tuple[Part, ...]:
+def parse_keyword(keyword: str, cyrillic: str) -> tuple[Part, ...]:
     """A keyword as parts: each a whole word (matched as written or by lemma), or a stem when it ends in *."""
     words = keyword.lower().replace("ё", "е").replace("’", "'").split()
     parts = []
@@ -72,7 +74,7 @@ def parse_keyword(keyword: str, locale: str) -> tuple[Part, ...]:
         text = word.rstrip("*")
         if text:
             stem = word.endswith("*")
-            parts.append((text, text if stem else lemmas.lemma(text, locale), stem))
+            parts.append((text, text if stem else lemmas.lemma(text, lemmas.script_language(text, cyrillic)), stem))
     return tuple(parts)
 
 
@@ -90,15 +92,16 @@ def languages_of_keyword(keyword: str) -> tuple[str, ...]:
 
 
 class KeywordIndex:
-    """One language's keywords grouped into labels (a category, or a kind of cue), indexed by their first
-    word, so that reading a comment costs a few lookups per word rather than a pass over every keyword."""
+    """English keywords and one Cyrillic language's, grouped into labels (a category, or a kind of cue),
+    indexed by their first word, so that reading a comment costs a few lookups per word rather than a
+    pass over every keyword."""
 
-    def __init__(self, labelled_keywords: dict[object, tuple[str, ...]], locale: str):
+    def __init__(self, labelled_keywords: dict[object, tuple[str, ...]], cyrillic: str):
         self.exact: dict[str, list] = {}  # a word, as written or as its lemma -> entries
         self.stems: dict[str, list] = {}
         for label, keywords in labelled_keywords.items():
             for keyword in keywords:
-                parts = parse_keyword(keyword, locale)
+                parts = parse_keyword(keyword, cyrillic)
                 if not parts:
                     continue
                 (text, lemma, stem), entry = parts[0], (label, parts)
@@ -145,25 +148,26 @@ def _negated(tokens: list[str], position: int) -> bool:
 
 
 @lru_cache(maxsize=256)
-def rule_index(rules: tuple[CategoryRule, ...], locale: str) -> KeywordIndex:
-    """The rules' keywords in one language: the owner's typed ones of that language, and the default
-    category's keywords in it."""
+def rule_index(rules: tuple[CategoryRule, ...], cyrillic: str) -> KeywordIndex:
+    """The rules' keywords in English and in the comment's Cyrillic language: the owner's typed ones of
+    those languages, and the default category's keywords in them."""
+    languages = ("en", cyrillic)
     return KeywordIndex({
-        rule.ident: tuple(keyword for keyword in rule.keywords if locale in languages_of_keyword(keyword))
-        + (default_keywords(rule.key, locale) if rule.key else ())
+        rule.ident: tuple(keyword for keyword in rule.keywords if set(languages_of_keyword(keyword)) & set(languages))
+        + tuple(word for locale in languages for word in (default_keywords(rule.key, locale) if rule.key else ()))
         for rule in rules
-    }, locale)
+    }, cyrillic)
 
 
-@lru_cache(maxsize=3)
-def cue_index(locale: str) -> KeywordIndex:
+@lru_cache(maxsize=2)
+def cue_index(cyrillic: str) -> KeywordIndex:
     def of(cues):
-        return tuple(cue for cue in cues if locale in languages_of_keyword(cue))
+        return tuple(cue for cue in cues if set(languages_of_keyword(cue)) & {"en", cyrillic})
 
     return KeywordIndex({
         "problem": of(taxonomy.PROBLEM_CUES), "praise": of(taxonomy.POSITIVE_CUES),
         "displeasure": of(taxonomy.NEGATIVE_CUES), "contact": of(taxonomy.CONTACT_CUES),
-    }, locale)
+    }, cyrillic)
 
 
 def default_rules() -> list[CategoryRule]:
@@ -211,15 +215,15 @@ def analyse(text: str, score: int | None = None, metric_key: str = "nps",
     A detractor who left only a score needs a reply when they gave a way to reach them
     (there is someone to call back); without a comment or a contact there is nothing to do."""
     text = text or ""
-    words, language = read(text, locale)
+    words, language, cyrillic = read(text, locale)
     tokens = words.surface
     rules = default_rules() if rules is None else rules
     band = metric(metric_key).band(score) if score is not None else None
     analysis = Analysis(language=language)
-    found = rule_index(tuple(rules), language).matches(words)
+    found = rule_index(tuple(rules), cyrillic).matches(words)
     analysis.categories = [rule.ident for rule in rules if rule.ident in found]
-    cues = cue_index(language).matches(words, skip_negated=True)
-    plain_cues = cue_index(language).matches(words)
+    cues = cue_index(cyrillic).matches(words, skip_negated=True)
+    plain_cues = cue_index(cyrillic).matches(words)
     analysis.sentiment = _sentiment(band, cues, plain_cues)
     problem = "problem" in cues
     wants_contact = "contact" in plain_cues

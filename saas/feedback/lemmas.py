@@ -1,11 +1,13 @@
 """Words as a dictionary has them: the language a comment is written in, and each word's lemma in that
-language (pymorphy3's Russian and Ukrainian dictionaries, simplemma for English).
+language (pymorphy3's Russian and Ukrainian dictionaries, simplemma for English). Latin words are read
+as English and Cyrillic ones as Russian or Ukrainian, one of the two for the whole comment.
 
 The categoriser compares lemmas, not letters: "курьера" and "курьером" are both "курьер", "waited" is
 "wait" but "waiter" stays "waiter", and "супер" is not a kind of "суп". A comment is read in one
 language: the survey's, unless its words plainly say otherwise (a Russian comment on an English page)."""
 from __future__ import annotations
 
+import logging
 import re
 from functools import lru_cache
 
@@ -13,6 +15,7 @@ import pymorphy3
 import simplemma
 
 LANGUAGES = ("en", "ru", "uk")
+logging.getLogger("pymorphy3").setLevel(logging.WARNING)  # not a line per dictionary loaded
 _CYRILLIC = re.compile(r"[а-яёіїєґ]")
 _LATIN = re.compile(r"[a-z]")
 _ONLY_UKRAINIAN = set("іїєґ")
@@ -26,16 +29,19 @@ def _analyser(locale: str) -> pymorphy3.MorphAnalyzer:
 
 
 def language_of(words: list[str], hint: str | None) -> str:
-    """The comment's language: by its alphabet first (Latin or Cyrillic), then by the letters only Russian
-    or only Ukrainian has, then by which dictionary knows more of its words; the hint (the survey's
-    language) where nothing tells them apart."""
+    """The comment's language: English if most of its letters are Latin, else cyrillic_language's."""
     hint = hint if hint in LANGUAGES else "en"
     text = "".join(words)
     cyrillic, latin = len(_CYRILLIC.findall(text)), len(_LATIN.findall(text))
     if not cyrillic and not latin:
         return hint
-    if latin > cyrillic:
-        return "en"
+    return "en" if latin > cyrillic else cyrillic_language(words, hint)
+
+
+def cyrillic_language(words: list[str], hint: str | None) -> str:
+    """Russian or Ukrainian, for a comment's Cyrillic words: by the letters only one of them has, then by
+    which dictionary knows more of the words; the hint (the survey's language) where nothing tells."""
+    text = "".join(words)
     ukrainian = sum(letter in _ONLY_UKRAINIAN for letter in text)
     russian = sum(letter in _ONLY_RUSSIAN for letter in text)
     if ukrainian != russian:
@@ -45,6 +51,11 @@ def language_of(words: list[str], hint: str | None) -> str:
     if known["uk"] != known["ru"]:
         return "uk" if known["uk"] > known["ru"] else "ru"
     return hint if hint in ("ru", "uk") else "ru"
+
+
+def script_language(word: str, cyrillic: str) -> str:
+    """The language a word is read in: English for a Latin word, the comment's Cyrillic language else."""
+    return cyrillic if _CYRILLIC.search(word) else "en"
 
 
 MAX_READINGS = 3
@@ -70,6 +81,7 @@ def readings(word: str, locale: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(forms))
 
 
-def lemmas(words: list[str], locale: str) -> list[tuple[str, ...]]:
-    """Each word's readings (saas.feedback.lemmas.readings)."""
-    return [readings(word, locale) for word in words]
+def lemmas(words: list[str], cyrillic: str) -> list[tuple[str, ...]]:
+    """Each word's readings: a Latin word's in English, a Cyrillic one's in the comment's Cyrillic language
+    (a Russian comment may say "checkout", an English one "парковка")."""
+    return [readings(word, script_language(word, cyrillic)) for word in words]

@@ -6,7 +6,19 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.core.enums import LabelledEnum, enum_column
@@ -196,6 +208,38 @@ class ResponseCategory(TenantScoped, db.Model):
 
     response: Mapped[Response] = relationship(back_populates="categories")
     category: Mapped[Category] = relationship()
+
+
+class Correction(TenantScoped, db.Model):
+    """What a person said an answer is about (its categories) or needs (the two decisions), one row per
+    answer, the latest word kept: the business's labelled examples, which its learned categoriser is
+    trained on (saas.feedback.learned_models)."""
+
+    __table_args__ = (UniqueConstraint("response_id", name="uq_correction_response"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"))
+    category_ids: Mapped[list | None] = mapped_column(JSON)  # None: the categories were not corrected
+    needs_reply: Mapped[bool | None] = mapped_column(Boolean)  # None: the decisions were not corrected
+    needs_action: Mapped[bool | None] = mapped_column(Boolean)
+    corrected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class CategoryModel(TenantScoped, db.Model):
+    """A version of a business's learned categoriser: the fitted model (a pickle this app wrote and only
+    this app reads) and, per category, where its labels come from and how each source scored on the
+    business's corrections by cross-validation."""
+
+    __table_args__ = (UniqueConstraint("tenant_id", "version", name="uq_category_model_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    trained_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    examples: Mapped[int] = mapped_column(Integer)
+    corrections_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # newest one used
+    seconds: Mapped[float] = mapped_column(Float)  # training time
+    report: Mapped[dict] = mapped_column(JSON)  # {category id: {"source", "examples", "f1": {...}}}
+    blob: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
 
 
 class TaskStatus(LabelledEnum):

@@ -14,9 +14,9 @@ from sqlalchemy.orm import joinedload
 from saas.core.extensions import db
 from saas.core.scoping import tenant_scope, unscoped
 from saas.core.timeutil import utcnow
-from saas.feedback import loop_stats, stats
-from saas.feedback.categories import ensure_categories
-from saas.feedback.categoriser import CategoryRule, analyse, default_keywords_any_language
+from saas.feedback import learned_models, loop_stats, stats
+from saas.feedback.categories import ensure_categories, rules_for
+from saas.feedback.categoriser import analyse
 from saas.feedback.models import (
     Category,
     CategorySource,
@@ -29,17 +29,6 @@ from saas.feedback.models import (
 )
 from saas.feedback.tasks import notify_assignee, record_event
 from tenants.models import Membership, Role, Tenant
-
-
-def rules_for(categories: list[Category]) -> list[CategoryRule]:
-    """A default category matches its default keywords in the comment's language; the owner's own words
-    (those not in a default list) are added in the languages their letters say."""
-    return [
-        CategoryRule(category.id, tuple(word for word in category.keyword_list
-                                        if word not in default_keywords_any_language(category.key)),
-                     key=category.key)
-        for category in categories
-    ]
 
 
 def process_response(response_id: int) -> Task | None:
@@ -58,6 +47,10 @@ def process_response(response_id: int) -> Task | None:
         categories = ensure_categories(tenant)
         analysis = analyse(response.comment, response.score, response.metric, rules_for(categories),
                            contact_given=response.consent and bool(response.contact_email), locale=response.locale)
+        learned = learned_models.current(tenant.id)
+        if learned is not None and response.comment:
+            analysis.categories = learned.combine(analysis.categories, response.comment, analysis.language,
+                                                  [category.id for category in categories])
         matched = [category for category in categories if category.id in analysis.categories]
         # Read for the first time: nothing to replace, no task yet (and no queries to find out).
         first_time = response.processed_at is None

@@ -15,7 +15,7 @@ from saas.core.outbox import queue_email
 from saas.core.sql import owned, paginate
 from saas.core.timeutil import local_time, utcnow
 from saas.core.urls import absolute_url
-from saas.feedback import loop_stats, stats
+from saas.feedback import corrections, loop_stats, stats
 from saas.feedback.metrics import Band
 from saas.feedback.models import (
     OPEN_STATUSES,
@@ -216,6 +216,7 @@ def correct_categories(task: Task, actor: Membership, category_ids: list[int]) -
         for category_id in ids
     ]
     stats.recategorised(response, response.touchpoint.tenant, ids)
+    corrections.categories_corrected(response, ids)
     record_event(task, "categories", actor, before=before, after=sorted(ids))
 
 
@@ -226,6 +227,7 @@ def override_needs(task: Task, actor: Membership, needs_reply: bool, needs_actio
     record_event(task, "needs", actor, before=[response.needs_reply, response.needs_action],
                  after=[needs_reply, needs_action])
     response.needs_reply, response.needs_action = needs_reply, needs_action
+    corrections.needs_corrected(response, needs_reply, needs_action)
 
 
 # --- the audit trail and the assignment email ---------------------------------------------

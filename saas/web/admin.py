@@ -89,6 +89,7 @@ SWEEP_LABELS = {
     "sweep_score_clicks": _l("One-click scores"), "sweep_deadlines": _l("Reminders and escalations"),
     "sweep_improvements": _l("“You said, we did” messages"), "sweep_billing": _l("Stripe events and plan deadlines"),
     "sweep_digests": _l("Weekly digests"), "sweep_purges": _l("Purges of deleted businesses"),
+    "sweep_models": _l("Learned categorisers"),
 }
 
 

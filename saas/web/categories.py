@@ -7,6 +7,7 @@ from wtforms import SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from saas.feedback import categories as service
+from saas.feedback import corrections, learned_models, learning
 from saas.web.actions import redirect_to, submit
 from saas.web.context import current_tenant, tenant_route
 from saas.web.forms import member_choices
@@ -29,6 +30,10 @@ class CategoryForm(FlaskForm):
         return (self.name.data, self.keywords.data, self.assignee_ids.data)
 
 
+SOURCE_LABELS = {"rules": _l("its keywords"), "learned": _l("what your corrections taught"),
+                 "both": _l("its keywords and what your corrections taught")}
+
+
 def _form(category=None, **kwargs) -> CategoryForm:
     form = CategoryForm(**kwargs)
     form.assignee_ids.choices = member_choices(current_tenant())
@@ -44,7 +49,10 @@ def _page(new_form=None, submitted=None, status=200):
     sent_id, sent_form = submitted or (None, None)
     forms = [(category, sent_form if category.id == sent_id else _form(category, prefix=f"c{category.id}"))
              for category in service.categories(current_tenant())]
-    return render_template("categories/index.html", forms=forms, new_form=new_form or _form(prefix="new")), status
+    tenant = current_tenant()
+    return render_template("categories/index.html", forms=forms, new_form=new_form or _form(prefix="new"),
+                           model=learned_models.latest(tenant.id), corrected=corrections.count_since(tenant.id, None),
+                           needed=learning.MIN_EXAMPLES, sources=SOURCE_LABELS), status
 
 
 @bp.route("/")

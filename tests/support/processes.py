@@ -89,7 +89,7 @@ def stop_processes(*processes: subprocess.Popen) -> None:
 
 def worker_command(redis_url: str, *options: str) -> list:
     """`rq worker` on the default queue, with the Procfile's worker class."""
-    return [BIN / "rq", "worker", *WORKER_ARGS, *options, "--url", redis_url, "default"]
+    return [BIN / "rq", "worker", *WORKER_ARGS, *options, "--url", redis_url, "default", "learning"]
 
 
 def start_worker(env: dict, *extra: str) -> subprocess.Popen:

@@ -1,0 +1,99 @@
+"""Each business's learned categoriser: trained from its corrections by a job, stored versioned in the
+database, loaded lazily by each worker process (and looked up again at most every CHECK_SECONDS), and
+joined with the rules in the pipeline (saas.feedback.learning says how)."""
+from __future__ import annotations
+
+import pickle
+import time
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, delete, func, or_, select
+
+from saas.core.extensions import db
+from saas.core.timeutil import as_utc, utcnow
+from saas.feedback import corrections, learning
+from saas.feedback.categories import categories, rules_for
+from saas.feedback.categoriser import analyse
+from saas.feedback.models import CategoryModel, Correction
+from tenants.models import Tenant
+
+RETRAIN_EVERY = 20  # new corrections that call for a new model
+RETRAIN_AFTER = timedelta(hours=24)  # and at least daily while corrections come in
+KEEP_VERSIONS = 3
+CHECK_SECONDS = 60
+_loaded: dict[int, tuple[float, int | None, learning.LearnedModel | None]] = {}
+
+
+def train_for(tenant: Tenant) -> CategoryModel | None:
+    """A new version from all the business's corrections (None below learning.MIN_EXAMPLES); the caller
+    commits. Older versions beyond KEEP_VERSIONS go."""
+    rows = corrections.labelled(tenant.id)
+    if len(rows) < learning.MIN_EXAMPLES:
+        return None
+    rules = rules_for(categories(tenant))
+    examples = [learning.Example(text or "", locale, frozenset(ids)) for text, locale, ids, _when in rows]
+    started = time.perf_counter()
+    model = learning.train(examples, lambda example: set(
+        analyse(example.text, rules=rules, locale=example.locale).categories))
+    seconds = time.perf_counter() - started
+    version = (db.session.scalar(select(func.max(CategoryModel.version))
+                                 .where(CategoryModel.tenant_id == tenant.id)) or 0) + 1
+    stored = CategoryModel(
+        tenant_id=tenant.id, version=version, trained_at=utcnow(), examples=len(examples),
+        corrections_until=rows[-1][3], seconds=round(seconds, 3), blob=pickle.dumps(model),
+        report={str(ident): {"source": quality.source, "examples": quality.examples,
+                             "f1": {source: round(f1, 3) for source, f1 in quality.f1.items()}}
+                for ident, quality in model.quality.items()})
+    db.session.add(stored)
+    db.session.execute(delete(CategoryModel).where(CategoryModel.tenant_id == tenant.id,
+                                                   CategoryModel.version <= version - KEEP_VERSIONS))
+    return stored
+
+
+def latest(tenant_id: int) -> CategoryModel | None:
+    """The newest version's row, without its model."""
+    return db.session.scalar(select(CategoryModel).where(CategoryModel.tenant_id == tenant_id)
+                             .order_by(CategoryModel.version.desc()).limit(1))
+
+
+def current(tenant_id: int) -> learning.LearnedModel | None:
+    """The business's newest model, loaded once per process and version."""
+    now = time.monotonic()
+    checked, version, model = _loaded.get(tenant_id, (0.0, None, None))
+    if now - checked < CHECK_SECONDS:
+        return model
+    newest = db.session.scalar(select(func.max(CategoryModel.version)).where(CategoryModel.tenant_id == tenant_id))
+    if newest != version:
+        blob = db.session.scalar(select(CategoryModel.blob).where(CategoryModel.tenant_id == tenant_id,
+                                                                  CategoryModel.version == newest))
+        model = pickle.loads(blob) if blob is not None else None  # noqa: S301 - written by train_for only
+    _loaded[tenant_id] = (now, newest, model)
+    return model
+
+
+def forget_loaded() -> None:
+    _loaded.clear()
+
+
+def due_for_training(now: datetime | None = None) -> list[int]:
+    """Businesses with RETRAIN_EVERY corrections since their model (or enough for a first one), or any new
+    correction and a model older than RETRAIN_AFTER: one query over the corrections newer than each
+    business's newest model."""
+    now = now or utcnow()
+    newest = (select(func.max(CategoryModel.version)).where(CategoryModel.tenant_id == Correction.tenant_id)
+              .correlate(Correction).scalar_subquery())
+    rows = db.session.execute(
+        select(Correction.tenant_id, func.count(Correction.id), func.max(CategoryModel.trained_at))
+        .outerjoin(CategoryModel, and_(CategoryModel.tenant_id == Correction.tenant_id,
+                                       CategoryModel.version == newest))
+        .where(Correction.category_ids.is_not(None),
+               or_(CategoryModel.id.is_(None), Correction.corrected_at > CategoryModel.corrections_until))
+        .group_by(Correction.tenant_id)).all()
+    due = []
+    for tenant_id, fresh, trained_at in rows:
+        if trained_at is None:
+            if fresh >= learning.MIN_EXAMPLES:
+                due.append(tenant_id)
+        elif fresh >= RETRAIN_EVERY or now - as_utc(trained_at) >= RETRAIN_AFTER:
+            due.append(tenant_id)
+    return due

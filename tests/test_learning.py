@@ -1,0 +1,142 @@
+"""The categoriser that learns from a business's corrections: a category its keywords cannot see is learned;
+where the rules do better they stay; corrections are kept, a model is trained by the job, stored versioned
+and joined with the rules in the pipeline; `flask categorise --train` does the same from a file."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from saas.core.extensions import db
+from saas.core.scoping import tenant_scope, unscoped
+from saas.feedback import categories, learned_models, learning, tasks
+from saas.feedback.models import CategoryModel, Correction, Membership, Response, Task
+from tenants.models import Tenant
+from tests.support.builders import build_business, process, rows, staff_client, submit
+from worker import jobs
+
+PARKING = [  # what customers say about parking, none of it a keyword of any default category
+    "Nowhere to park near the shop", "The car park was full again", "Had to leave my car two streets away",
+    "Parking spaces are always taken", "No parking at all, circled for twenty minutes",
+    "Please add a few parking spots", "Parked on the pavement because there was no space",
+    "The parking lot is tiny", "Could not find a place to park the car", "Got a parking ticket outside your door",
+    "Негде припарковаться возле магазина", "Парковка опять забита", "Оставила машину за два квартала",
+    "Парковочные места всегда заняты", "Нет парковки совсем", "Сделайте хоть пару мест для машин",
+    "Ніде припаркуватися біля магазину", "Парковка знову забита", "Залишила машину за два квартали",
+    "Паркувальні місця завжди зайняті", "Немає де поставити машину", "Зробіть хоч кілька місць для авто",
+]
+OTHER = [
+    ("The barista was lovely and quick", ["staff"]), ("Coffee was cold", ["quality"]),
+    ("Courier was two hours late", ["delivery"]), ("Too expensive for what it is", ["price"]),
+    ("The card terminal did not work", ["payment"]), ("Tables were dirty", ["cleanliness"]),
+    ("The website crashed at checkout", ["website"]), ("Nobody called me back", ["communication"]),
+    ("Out of oat milk again", ["assortment"]), ("Waited forty minutes in the queue", ["waiting"]),
+    ("Кофе был холодный", ["quality"]), ("Курьер опоздал на два часа", ["delivery"]),
+    ("Кава була холодна", ["quality"]), ("Кур'єр запізнився на дві години", ["delivery"]),
+    ("Great place, will come again", []), ("Thanks, all good", []), ("Дякую, все добре", []),
+]
+
+
+def _examples(parking_label="parking") -> list[learning.Example]:
+    return ([learning.Example(text, None, frozenset({parking_label})) for text in PARKING]
+            + [learning.Example(text, None, frozenset(labels)) for text, labels in OTHER])
+
+
+def test_a_category_the_keywords_cannot_see_is_learned_and_the_rules_keep_the_rest():
+    model = learning.train(_examples(), learning.default_rules_say)
+    assert model.quality["parking"].source == "learned" and model.quality["parking"].f1["rules"] == 0
+    order = ("parking", "delivery", "quality")
+    assert model.combine([], "There is never anywhere to park", "en", order) == ["parking"]
+    assert model.combine([], "Припарковаться было негде", "ru", order) == ["parking"]
+    assert model.combine(["delivery"], "The courier was late", "en", order) == ["delivery"]
+    assert "delivery" not in model.classifiers  # too few examples of it to learn: rules alone
+
+
+def test_too_few_corrections_learn_nothing():
+    few = _examples()[:4]
+    model = learning.train(few, learning.default_rules_say)
+    assert model.classifiers == {} and model.combine(["quality"], "Cold coffee", "en", ("quality",)) == ["quality"]
+
+
+def _corrected_business(app, count: int):
+    """A business with a "Parking" category (no keywords) and `count` answers about parking, each
+    corrected to it by the owner."""
+    business = build_business(app, plan="pro")
+    with app.app_context(), tenant_scope(business["tenant"]):
+        tenant = db.session.get(Tenant, business["tenant"])
+        parking_id = categories.add_category(tenant, "Parking", "", []).id
+        db.session.commit()
+    for text in (PARKING * 2)[:count]:
+        _correct(app, business, process(app, submit(app, business["touchpoint"], 3, text)), [parking_id])
+    for text, _labels in OTHER:  # other answers, confirmed as the rules sorted them
+        _correct(app, business, process(app, submit(app, business["touchpoint"], 3, text)), None)
+    return business, parking_id
+
+
+def _correct(app, business, task_id: int, category_ids: list[int] | None) -> None:
+    with app.app_context(), tenant_scope(business["tenant"]):
+        task = db.session.get(Task, task_id)
+        owner = db.session.scalar(sa.select(Membership).where(Membership.tenant_id == business["tenant"]))
+        chosen = [link.category_id for link in task.response.categories] if category_ids is None else category_ids
+        tasks.correct_categories(task, owner, chosen)
+        db.session.commit()
+
+
+def test_corrections_train_a_versioned_model_that_the_pipeline_joins_with_the_rules(app):
+    business, parking_id = _corrected_business(app, 40)
+    assert len(rows(app, Correction)) >= 40
+    with app.app_context(), unscoped():
+        assert learned_models.due_for_training() == [business["tenant"]]
+        jobs.sweep_models()  # runs the training inline here, as a worker would
+        assert learned_models.due_for_training() == []
+    [stored] = rows(app, CategoryModel)
+    assert stored.version == 1 and stored.examples >= 40
+    assert stored.report[str(parking_id)]["source"] == "learned"
+
+    learned_models.forget_loaded()
+    response_id = submit(app, business["touchpoint"], 4, "Again no free parking spaces, I gave up and left")
+    process(app, response_id)
+    with app.app_context(), unscoped():
+        response = db.session.get(Response, response_id)
+        assert parking_id in [link.category_id for link in response.categories]
+
+    page = staff_client(app, "owner@zerno.example").get("/categories/").get_data(as_text=True)
+    assert 'id="learning"' in page and page.count('class="help learned"') == 11
+
+
+def test_a_corrected_decision_is_kept_too(app):
+    business = build_business(app)
+    task_id = process(app, submit(app, business["touchpoint"], 2, "The courier threw the parcel"))
+    with app.app_context(), tenant_scope(business["tenant"]):
+        task = db.session.get(Task, task_id)
+        owner = db.session.scalar(sa.select(Membership).where(Membership.tenant_id == business["tenant"]))
+        tasks.override_needs(task, owner, needs_reply=True, needs_action=False)
+        db.session.commit()
+    [kept] = rows(app, Correction)
+    assert (kept.needs_reply, kept.needs_action, kept.category_ids) == (True, False, None)
+
+
+def test_flask_categorise_learns_from_a_training_file(app, tmp_path):
+    training = tmp_path / "corrections.jsonl"
+    training.write_text("".join(json.dumps({"text": example.text, "locale": example.locale,
+                                            "categories": sorted(example.labels)}, ensure_ascii=False) + "\n"
+                                for example in _examples()), encoding="utf-8")
+    runner = app.test_cli_runner()
+    comment = json.dumps({"text": "No place to park the car, again", "locale": "en", "score": 4})
+    plain = runner.invoke(args=["categorise"], input=comment + "\n")
+    trained = runner.invoke(args=["categorise", "--train", str(training)], input=comment + "\n")
+    assert json.loads(plain.stdout.splitlines()[-1])["categories"] == []
+    assert json.loads(trained.stdout.splitlines()[-1])["categories"] == ["parking"]
+    assert "parking: learned" in trained.stderr
+
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"text": "fine", "categories": []}\n{"text": 3}\n', encoding="utf-8")
+    refused = runner.invoke(args=["categorise", "--train", str(broken)], input=comment + "\n")
+    assert refused.exit_code == 2 and "line 2" in refused.output
+
+
+@pytest.mark.parametrize("line", ['{"text": "x", "categories": "staff"}', "not json", '{"categories": []}'])
+def test_a_training_line_that_is_not_an_example_is_named(line):
+    with pytest.raises(ValueError, match="line 1"):
+        learning.read_examples([line])
