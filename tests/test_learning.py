@@ -140,3 +140,17 @@ def test_flask_categorise_learns_from_a_training_file(app, tmp_path):
 def test_a_training_line_that_is_not_an_example_is_named(line):
     with pytest.raises(ValueError, match="line 1"):
         learning.read_examples([line])
+
+
+def test_a_model_that_cannot_be_loaded_leaves_the_rules(app):
+    business, _parking_id = _corrected_business(app, 40)
+    with app.app_context(), unscoped():
+        jobs.sweep_models()
+        db.session.execute(sa.update(CategoryModel).values(blob=b"not a model"))
+        db.session.commit()
+    learned_models.forget_loaded()
+    response_id = submit(app, business["touchpoint"], 2, "The courier was two hours late")
+    process(app, response_id)
+    with app.app_context(), unscoped():
+        assert learned_models.current(business["tenant"]) is None
+        assert db.session.get(Response, response_id).categories  # the rules sorted it

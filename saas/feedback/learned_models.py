@@ -3,6 +3,7 @@ database, loaded lazily by each worker process (and looked up again at most ever
 joined with the rules in the pipeline (saas.feedback.learning says how)."""
 from __future__ import annotations
 
+import logging
 import pickle
 import time
 from datetime import datetime, timedelta
@@ -21,6 +22,7 @@ RETRAIN_EVERY = 20  # new corrections that call for a new model
 RETRAIN_AFTER = timedelta(hours=24)  # and at least daily while corrections come in
 KEEP_VERSIONS = 3
 CHECK_SECONDS = 60
+log = logging.getLogger(__name__)
 _loaded: dict[int, tuple[float, int | None, learning.LearnedModel | None]] = {}
 
 
@@ -66,9 +68,22 @@ def current(tenant_id: int) -> learning.LearnedModel | None:
     if newest != version:
         blob = db.session.scalar(select(CategoryModel.blob).where(CategoryModel.tenant_id == tenant_id,
                                                                   CategoryModel.version == newest))
-        model = pickle.loads(blob) if blob is not None else None  # noqa: S301 - written by train_for only
+        model = _unpickled(blob, tenant_id, newest)
     _loaded[tenant_id] = (now, newest, model)
     return model
+
+
+def _unpickled(blob: bytes | None, tenant_id: int, version: int | None) -> learning.LearnedModel | None:
+    """The stored model, or None (the rules alone) if it cannot be read, e.g. after a scikit-learn upgrade:
+    the next training replaces it."""
+    if blob is None:
+        return None
+    try:
+        return pickle.loads(blob)  # noqa: S301 - written by train_for, read by this app only
+    except Exception:  # noqa: BLE001 - any failure to load means "no model", never a failed pipeline
+        log.warning("learned categoriser %s of tenant %s cannot be loaded; rules alone", version, tenant_id,
+                    exc_info=True)
+        return None
 
 
 def forget_loaded() -> None:
