@@ -48,9 +48,14 @@ def test_hard_cases_find_their_category(text, score, expected):
     ("Я пил кофе у окна", "ru", "cleanliness"),  # Russian "пил" (drank), not Ukrainian "пил" (dust)
     ("An extensive menu", "en", "price"),  # no typo matching: "extensive" is not "expensive"
     ("Приветливый бариста", "ru", "delivery"),  # nor is "приветливый" "привезти"
+    ("Купила глюкозу и свежий багет", "ru", "website"),  # nor "глюкоза" a "глюк", nor "багет" a "баг"
 ])
 def test_words_that_only_look_alike_are_not_keywords(text, locale, absent):
     assert absent not in analyse(text, 8, locale=locale).categories
+
+
+def test_a_fresh_baguette_is_not_a_bug_to_fix():
+    assert not analyse("Купила глюкозу и свежий багет", 8, locale="ru").needs_action  # a passive
 
 
 def test_a_comment_is_read_in_its_own_language():
