@@ -51,7 +51,7 @@ def example(row: dict) -> learning.Example:
 def learning_curve(corrections: list[dict], test: list[dict]) -> None:
     rules = evaluate(test)
     print(f"\nlearned from corrections, judged on the held-out set (rules alone: macro-F1 {rules.macro_f1:.3f})")
-    for count in [n for n in (50, 100, 200) if n < len(corrections)] + [len(corrections)]:
+    for count in [n for n in (50, 100, 200, 400) if n < len(corrections)] + [len(corrections)]:
         model = learning.train([example(row) for row in corrections[:count]], learning.default_rules_say)
 
         def joined(row, model=model):
