@@ -10,7 +10,7 @@ tuned on. Then comments per second: the sets read `--rounds` times after a warm-
 that only tokenises the same texts.
 
 The learned categoriser (saas.feedback.learning): a learning curve, the development comments replayed in
-order as a business's corrections (first 50, 100, 200, all) and the model joined with the rules judged
+order as a business's corrections (first 50, 100, 200, 400, all) and the model joined with the rules judged
 on the held-out comments, against the rules alone on the same comments (no held-out comment, nor its
 translation, is ever trained on); each category's chosen source; the same by cross-validation over the
 held-out comments (a comment and its translations always on the same side); and the time to train on
