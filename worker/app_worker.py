@@ -4,6 +4,7 @@ from flask import Flask
 from rq.worker import SimpleWorker
 
 from saas.app import create_app
+from saas.feedback import lemmas
 
 
 class AppWorker(SimpleWorker):
@@ -17,6 +18,7 @@ class AppWorker(SimpleWorker):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.app: Flask = create_app()
+        lemmas.warm()  # the categoriser's dictionaries, once, not in the first job
 
     def execute_job(self, job, queue):
         # A context per job: each job gets a database session of its own, removed after it.

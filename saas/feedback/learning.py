@@ -15,13 +15,14 @@ import json
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion
+from typing import TYPE_CHECKING
 
 from saas.feedback import lemmas
 from saas.feedback.categoriser import analyse, tokenize
+
+if TYPE_CHECKING:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import FeatureUnion
 
 MIN_EXAMPLES = 30  # corrections before a business gets a model (bench/categorise.py's learning curve)
 MIN_POSITIVES = 6  # a category needs this many examples, and as many without it, to be learned
@@ -110,6 +111,11 @@ def lemma_text(text: str, locale: str | None) -> str:
 
 
 def _features() -> FeatureUnion:
+    # scikit-learn is imported when a model is made (or unpickled), not with the app: it costs web and
+    # worker processes that never train 2 s at start and ~60 MB.
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion
+
     return FeatureUnion([
         ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True)),
         ("letters", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True,
@@ -118,6 +124,8 @@ def _features() -> FeatureUnion:
 
 
 def _classifier() -> LogisticRegression:
+    from sklearn.linear_model import LogisticRegression
+
     return LogisticRegression(C=4.0, class_weight="balanced", solver="liblinear", max_iter=200)
 
 

@@ -81,6 +81,12 @@ def readings(word: str, locale: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(forms))
 
 
+def warm() -> None:
+    """Load the dictionaries now (a worker at start) rather than in the first comment's job."""
+    for locale in ("en", "ru", "uk"):
+        readings({"en": "waited", "ru": "ждали", "uk": "чекали"}[locale], locale)
+
+
 def lemmas(words: list[str], cyrillic: str) -> list[tuple[str, ...]]:
     """Each word's readings: a Latin word's in English, a Cyrillic one's in the comment's Cyrillic language
     (a Russian comment may say "checkout", an English one "парковка")."""
