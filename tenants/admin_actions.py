@@ -218,10 +218,8 @@ def purge(tenant: Tenant) -> dict[str, int]:
     """Every row of a deleted business whose grace has passed, gone (rows per table), written to the log."""
     if tenant.status != TenantStatus.DELETED:
         raise ValueError(f"{tenant.slug} is not deleted")
-    tenant_id, slug = tenant.id, tenant.slug
-    rows = deletion.purge(tenant)
-    db.session.add(AdminAuditEvent(admin_id=None, admin_email=SYSTEM, tenant_id=tenant_id, tenant_slug=slug,
-                                   action="purge", reason="30 days after deletion", before={"rows": rows}, after={}))
+    rows = deletion.purge(tenant)  # the tenant is gone from the session; its id and slug are still loaded
+    record(None, tenant, "purge", "30 days after deletion", {"rows": rows}, {})
     return rows
 
 

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 
 from billing.models import BillingAccount, EventStatus, PlanChange, StripeEvent
 from billing.plans import PLANS
@@ -63,18 +63,23 @@ class Revenue:
         return PLANS[self.plan].name if self.plan in PLANS else self.plan
 
 
+def monthly_amount():
+    """An account's monthly recurring revenue in the mirror, as SQL (cents; a yearly price counts a twelfth;
+    0 unless active or past due with a known price: trials and comps are not revenue)."""
+    return case((and_(BillingAccount.status.in_(REVENUE_STATUSES), BillingAccount.amount.is_not(None)),
+                 case((BillingAccount.interval == "year", BillingAccount.amount / 12.0), else_=BillingAccount.amount)),
+                else_=literal(0))
+
+
 def monthly_revenue() -> list[Revenue]:
-    """Monthly recurring revenue from the subscription mirror, by plan and currency: a yearly price counts a
-    twelfth per month. Comps are not revenue."""
-    totals: dict[tuple[str, str], list] = {}
-    for plan, currency, interval, amount in db.session.execute(
-            select(BillingAccount.plan, BillingAccount.currency, BillingAccount.interval, BillingAccount.amount)
-            .where(BillingAccount.status.in_(REVENUE_STATUSES), BillingAccount.amount.is_not(None))):
-        row = totals.setdefault((plan or "?", (currency or "?").lower()), [0, 0.0])
-        row[0] += 1
-        row[1] += amount / 12 if interval == "year" else amount
-    return [Revenue(plan, currency, count, monthly) for (plan, currency), (count, monthly) in sorted(
-        totals.items(), key=lambda item: (_plan_rank(item[0][0]), item[0][1]))]
+    """Monthly recurring revenue from the subscription mirror, by plan and currency."""
+    rows = db.session.execute(
+        select(BillingAccount.plan, func.lower(BillingAccount.currency), func.count(BillingAccount.id),
+               func.sum(monthly_amount()))
+        .where(BillingAccount.status.in_(REVENUE_STATUSES), BillingAccount.amount.is_not(None))
+        .group_by(BillingAccount.plan, func.lower(BillingAccount.currency))).all()
+    return sorted((Revenue(plan or "?", currency or "?", count, float(monthly)) for plan, currency, count, monthly in rows),
+                  key=lambda row: (_plan_rank(row.plan), row.currency))
 
 
 def revenue_totals(rows: list[Revenue]) -> dict[str, float]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from billing.models import BillingAccount, StripeEvent
 from billing.plans import PLANS
@@ -15,17 +15,10 @@ from saas.core.outbox import Message, MessageStatus
 from saas.core.sql import paginate
 from saas.core.timeutil import utcnow
 from saas.feedback.models import OPEN_STATUSES, Response, ResponseState, Task, TaskEvent, Touchpoint
-from tenants.admin_numbers import REVENUE_STATUSES
+from tenants.admin_numbers import monthly_amount
 from tenants.models import Membership, Role, Tenant, TenantStatus, User
 
 SUBSCRIPTION_FILTERS = ("active", "trialing", "past_due", "canceled", "none")
-
-
-def _monthly_amount():
-    """A business's monthly revenue in the mirror (cents; a yearly price counts a twelfth), 0 if none."""
-    return case((and_(BillingAccount.status.in_(REVENUE_STATUSES), BillingAccount.amount.is_not(None)),
-                 case((BillingAccount.interval == "year", BillingAccount.amount / 12.0), else_=BillingAccount.amount)),
-                else_=literal(0))
 
 
 def _this_month_usage():
@@ -33,7 +26,7 @@ def _this_month_usage():
 
 
 SORTS = {"signup": lambda: Tenant.created_at.desc(), "usage": lambda: _this_month_usage().desc(),
-         "revenue": lambda: _monthly_amount().desc()}
+         "revenue": lambda: monthly_amount().desc()}
 
 
 def tenants(search: str = "", plan: str = "", status: str = "", subscription: str = "", sort: str = "signup",
@@ -93,19 +86,17 @@ def rows_for(page_of_tenants) -> list[TenantRow]:
                              where=(Touchpoint.tenant_id.in_(ids), Touchpoint.active.is_(True)))
     used = per_tenant(Usage.tenant_id, Usage.responses, where=(Usage.tenant_id.in_(ids),
                                                                Usage.month == month_of(utcnow())), group=False)
-    accounts = {account.tenant_id: account for account in db.session.scalars(
-        select(BillingAccount).where(BillingAccount.tenant_id.in_(ids)))}
-    revenue = per_tenant(BillingAccount.tenant_id, _monthly_amount(), where=(BillingAccount.tenant_id.in_(ids),),
-                         group=False)
+    accounts = {account.tenant_id: (account, monthly) for account, monthly in db.session.execute(
+        select(BillingAccount, monthly_amount()).where(BillingAccount.tenant_id.in_(ids)))}
     answered = per_tenant(Response.tenant_id, func.max(Response.created_at), where=(Response.tenant_id.in_(ids),))
     worked = per_tenant(TaskEvent.tenant_id, func.max(TaskEvent.created_at), where=(TaskEvent.tenant_id.in_(ids),))
     rows = []
     for tenant in page_of_tenants:
-        account = accounts.get(tenant.id)
+        account, monthly = accounts.get(tenant.id, (None, 0))
         moments = [moment for moment in (answered.get(tenant.id), worked.get(tenant.id)) if moment]
         rows.append(TenantRow(tenant, owners.get(tenant.id), seats.get(tenant.id, 0), touchpoints.get(tenant.id, 0),
                               used.get(tenant.id, 0), account.status if account else None,
-                              float(revenue.get(tenant.id) or 0), account.currency if account else None,
+                              float(monthly or 0), account.currency if account else None,
                               max(moments) if moments else None))
     return rows
 

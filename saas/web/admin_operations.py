@@ -74,19 +74,26 @@ def replay_stripe_event(event_id):
     })
 
 
-def _operation(page: str, action: str, model, row_id: int, actions: dict):
-    """An audited action on one row of an operations page; then `after` (enqueue) once committed."""
-    back = url_for(page, **_back_args())
+def _reason_or_back(back: str):
+    """(the reason given, None), or (None, where to send the admin): a code again, or back to say why."""
     if (asked := fresh_code_or_ask(back)) is not None:
-        return asked
-    change, said, after = actions[action]
+        return None, asked
     form = ReasonForm()
     if not form.validate_on_submit():
         flash(_("Say why: the reason goes into the audit log."), "error")
-        return redirect(back)
+        return None, redirect(back)
+    return form.reason.data, None
+
+
+def _operation(page: str, action: str, model, row_id: int, actions: dict):
+    """An audited action on one row of an operations page; then `after` (enqueue) once committed."""
+    reason, answer = _reason_or_back(url_for(page, **_back_args()))
+    if answer is not None:
+        return answer
+    change, said, after = actions[action]
     with unscoped():
         row = db.session.get(model, row_id) or abort(404)
-        return apply_change(lambda: change(current_user, row, form.reason.data), said, page,
+        return apply_change(lambda: change(current_user, row, reason), said, page,
                             then=after, **_back_args())
 
 
@@ -106,17 +113,13 @@ def failed_jobs():
 
 @bp.route("/jobs/failed/<job_id>/<any(requeue, delete):action>", methods=["POST"])
 def failed_job_action(job_id, action):
-    back = url_for("admin.failed_jobs")
-    if (asked := fresh_code_or_ask(back)) is not None:
-        return asked
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        flash(_("Say why: the reason goes into the audit log."), "error")
-        return redirect(back)
+    reason, answer = _reason_or_back(url_for("admin.failed_jobs"))
+    if answer is not None:
+        return answer
     change = operations.requeue_failed if action == "requeue" else operations.delete_failed
     try:
         with unscoped():
-            function = change(current_user, job_id, form.reason.data)
+            function = change(current_user, job_id, reason)
     except operations.QueueUnreachable as error:
         db.session.rollback()
         return redirect_to("admin.failed_jobs", _("Redis cannot be reached: %(error)s", error=error), "error")
