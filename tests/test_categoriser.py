@@ -54,6 +54,25 @@ def test_words_that_only_look_alike_are_not_keywords(text, locale, absent):
     assert absent not in analyse(text, 8, locale=locale).categories
 
 
+@pytest.mark.parametrize("text, locale, absent", [
+    ("Кассир, в свою очередь, был очень вежлив", "ru", "waiting"),  # "in turn", not a queue
+    ("У свою чергу дякую майстру", "uk", "waiting"),
+    ("Can't wait to come back!", "en", "waiting"),  # looking forward, not waiting
+    ("Cold weather outside, so the soup was welcome", "en", "cleanliness"),
+    ("The table was booked for 7", "en", "cleanliness"),
+])
+def test_a_keyword_inside_an_idiom_does_not_count(text, locale, absent):
+    assert absent not in analyse(text, 9, locale=locale).categories
+
+
+@pytest.mark.parametrize("text, locale", [("Overpriced.", "en"), ("Дорого", "ru"), ("Ціни задорого", "uk")])
+def test_a_price_found_too_high_gets_a_reply_but_no_task_to_fix(text, locale):
+    analysis = analyse(text, 3, locale=locale)
+    assert analysis.categories == ["price"] and analysis.sentiment == "negative"
+    assert analysis.needs_reply and not analysis.needs_action
+    assert analyse("Overpriced, and the cup was broken", 3).needs_action
+
+
 def test_a_fresh_baguette_is_not_a_bug_to_fix():
     assert not analyse("Купила глюкозу и свежий багет", 8, locale="ru").needs_action  # a passive
 

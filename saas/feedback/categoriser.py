@@ -120,19 +120,24 @@ class KeywordIndex:
                 found.extend(entry for entry in self.stems.get(form[:length], ()) if entry not in found)
         return found
 
-    def matches(self, words: Words, skip_negated: bool = False) -> set:
-        """The labels with a keyword in the text (ignoring negated ones if asked)."""
-        labels = set()
+    def found(self, words: Words) -> list[tuple[object, int, int]]:
+        """Every keyword in the text: (its label, the position of its first word, its length in words)."""
+        found = []
         count = len(words.surface)
         for position in range(count):
             for label, parts in self._starting_at(words, position):
-                if label in labels or position + len(parts) > count:
-                    continue
-                if all(_word_matches(words.surface[position + i], words.lemmas[position + i], part)
-                       for i, part in enumerate(parts[1:], 1)):
-                    if not (skip_negated and _negated(words.surface, position)):
-                        labels.add(label)
-        return labels
+                if position + len(parts) <= count and all(
+                        _word_matches(words.surface[position + i], words.lemmas[position + i], part)
+                        for i, part in enumerate(parts[1:], 1)):
+                    found.append((label, position, len(parts)))
+        return found
+
+    def matches(self, words: Words, skip_negated: bool = False, masked: frozenset[int] = frozenset()) -> set:
+        """The labels with a keyword in the text, but not one inside a `masked` word (an idiom), nor a
+        negated one if asked."""
+        return {label for label, position, length in self.found(words)
+                if masked.isdisjoint(range(position, position + length))
+                and not (skip_negated and _negated(words.surface, position))}
 
 
 def _word_matches(surface: str, lemmas_: tuple[str, ...], part: Part) -> bool:
@@ -160,6 +165,17 @@ def rule_index(rules: tuple[CategoryRule, ...], cyrillic: str) -> KeywordIndex:
 
 
 @lru_cache(maxsize=2)
+def idiom_index(cyrillic: str) -> KeywordIndex:
+    return KeywordIndex({"idiom": tuple(taxonomy.IDIOMS["en"]) + tuple(taxonomy.IDIOMS[cyrillic])}, cyrillic)
+
+
+def idiom_words(words: Words, cyrillic: str) -> frozenset[int]:
+    """The positions of words inside an idiom, where no keyword counts: "в свою очередь" is no queue."""
+    return frozenset(position + offset for _label, position, length in idiom_index(cyrillic).found(words)
+                     for offset in range(length))
+
+
+@lru_cache(maxsize=2)
 def cue_index(cyrillic: str) -> KeywordIndex:
     def of(cues):
         return tuple(cue for cue in cues if set(languages_of_keyword(cue)) & {"en", cyrillic})
@@ -167,6 +183,7 @@ def cue_index(cyrillic: str) -> KeywordIndex:
     return KeywordIndex({
         "problem": of(taxonomy.PROBLEM_CUES), "praise": of(taxonomy.POSITIVE_CUES),
         "displeasure": of(taxonomy.NEGATIVE_CUES), "contact": of(taxonomy.CONTACT_CUES),
+        "dear": of(taxonomy.PRICE_COMPLAINTS),
     }, cyrillic)
 
 
@@ -188,7 +205,7 @@ def default_keywords_any_language(key: str | None) -> frozenset[str]:
 
 def _sentiment(band: Band | None, cues: set, plain_cues: set) -> str:
     praise = "praise" in cues
-    displeasure = "displeasure" in cues or ("praise" in plain_cues and not praise)  # "not good"
+    displeasure = bool({"displeasure", "dear"} & cues) or ("praise" in plain_cues and not praise)  # "not good"
     if band == Band.DETRACTOR:
         return "negative"
     if band == Band.PROMOTER:
@@ -220,19 +237,22 @@ def analyse(text: str, score: int | None = None, metric_key: str = "nps",
     rules = default_rules() if rules is None else rules
     band = metric(metric_key).band(score) if score is not None else None
     analysis = Analysis(language=language)
-    found = rule_index(tuple(rules), cyrillic).matches(words)
+    idioms = idiom_words(words, cyrillic)
+    found = rule_index(tuple(rules), cyrillic).matches(words, masked=idioms)
     analysis.categories = [rule.ident for rule in rules if rule.ident in found]
-    cues = cue_index(cyrillic).matches(words, skip_negated=True)
-    plain_cues = cue_index(cyrillic).matches(words)
+    cues = cue_index(cyrillic).matches(words, skip_negated=True, masked=idioms)
+    plain_cues = cue_index(cyrillic).matches(words, masked=idioms)
     analysis.sentiment = _sentiment(band, cues, plain_cues)
     problem = "problem" in cues
     wants_contact = "contact" in plain_cues
     question = _asks_question(text, tokens)
     unhappy = band == Band.DETRACTOR or analysis.sentiment == "negative"
     complaint = unhappy and (bool(tokens) or contact_given)
-    # A detractor who names what it was about has named a problem; promoters mention small
-    # problems in passing, and only a displeased promoter's problem is work.
-    named_problem = problem or (band == Band.DETRACTOR and bool(found))
+    # A detractor who names what it was about has named a problem (unless it is only the price: what to
+    # charge is no fault to fix); promoters mention small problems in passing, and only a displeased
+    # promoter's problem is work.
+    prices = {rule.ident for rule in rules if rule.key == "price"}
+    named_problem = problem or (band == Band.DETRACTOR and bool(found - prices))
     analysis.needs_action = named_problem and (band != Band.PROMOTER or analysis.sentiment == "negative")
     analysis.needs_reply = bool(complaint or question or wants_contact)
     return analysis

@@ -222,6 +222,20 @@ NEGATIONS = {"not", "no", "never", "without", "nothing", "isn't", "wasn't", "wer
              "didn't", "doesn't", "nor", "hardly", "не", "нет", "ни", "без", "никаких", "ничего", "ні", "немає",
              "жодних", "нічого", "ніяких"}
 
+# Set phrases in which a keyword means something else: no keyword counts inside them ("в свою очередь" is
+# "in turn", not a queue; "can't wait" is looking forward; "wait staff" are the people).
+IDIOMS = {
+    "en": ["can't wait", "cannot wait", "can not wait", "wait and see", "wait staff", "worth a visit",
+           "worth a try", "worth the trip", "cold outside", "cold weather", "cold day", "first of all",
+           "in the first place", "on the other hand", "table was booked", "booked a table", "reserved a table"],
+    "ru": ["в свою очередь", "в первую очередь", "в очередной раз", "с другой стороны", "на улице холодно",
+           "холодно на улице", "стоит зайти", "стоит попробовать", "стоит сходить", "заказали столик",
+           "забронировали столик"],
+    "uk": ["у свою чергу", "в свою чергу", "в першу чергу", "у першу чергу", "вкотре", "з іншого боку",
+           "на вулиці холодно", "холодно на вулиці", "варто зайти", "варто спробувати", "варто сходити",
+           "замовили столик", "забронювали столик"],
+}
+
 # Stems that name a problem (needs action when not negated).
 PROBLEM_CUES = [
     # en
@@ -234,9 +248,9 @@ PROBLEM_CUES = [
     "sticky", "smell*", "stink*", "noisy", "leak*", "torn", "fell apart", "waited", "took forever", "took ages",
     "for ages",
     "took so long", "too long", "no one called", "nobody called", "no one answered", "nobody answered",
-    "no update*", "unhelpful", "impolite", "unfriendly", "incompetent", "unprofessional", "overpriced",
-    "too expensive", "rip-off", "ripoff", "mess", "messy", "crumbs", "soggy", "undercooked", "scratch*",
-    "wrong address", "wrong door", "no answer", "slow", "slowly", "queue", "too pricey", "nobody told", "no one told",
+    "no update*", "unhelpful", "impolite", "unfriendly", "incompetent", "unprofessional",
+    "mess", "messy", "crumbs", "soggy", "undercooked", "scratch*",
+    "wrong address", "wrong door", "no answer", "slow", "slowly", "queue", "nobody told", "no one told",
     # ru
     "груб*", "хам", "хамство", "хамить", "хамка", "нахамить", "нагруб*", "опоздал*", "опаздал*", "опозда*", "задерж*", "сломан*", "слома*", "брак", "бракованный",
     "поврежд*", "грязн*", "черств*", "чёрств*", "холодн*", "пригор*", "испорч*", "протух*", "просроч*",
@@ -245,15 +259,20 @@ PROBLEM_CUES = [
     "переплат*", "возврат*", "верните", "баг", "глючить", "глюк", "вылета*", "ошибк*", "не работает",
     "не работал*", "перестал*", "не могу", "не смог*", "невозможно", "игнорир*", "липк*", "воня*", "шумн*",
     "протек*", "порва*", "ждал*", "прождал*", "очеред*", "долго", "никто не", "не ответ*", "не перезвон*",
-    "невежлив*", "некомпетент*", "дорого", "слишком дорог*", "мусор*", "медлен*", "не дозвон*",
+    "невежлив*", "некомпетент*", "мусор*", "медлен*", "не дозвон*",
     # uk
     "запізни*", "спізни*", "затрим*", "зламан*", "злама*", "пошкодж*", "брудн*", "зіпсован*", "прострочен*",
     "плісен*", "не той", "не та", "не ті", "неправильн*", "загубил*", "втрати*", "не прийшл*", "не доставил*",
     "закінчил*", "закінчитися", "закінчуватися", "немає в наявності", "відхил*", "не пройш*", "двічі", "списали двічі", "повернення",
     "поверніть", "помилк*", "не працює", "не працював*", "перестав*", "не можу", "не зміг*", "неможливо",
     "ігнор*", "смерд*", "галасл*", "протіка*", "чекал*", "прочекал*", "черг*", "ніхто не", "не відповід*",
-    "не передзвон*", "неввічлив*", "некомпетент*", "задорого", "сміт*", "повільн*", "не додзвон*",
+    "не передзвон*", "неввічлив*", "некомпетент*", "сміт*", "повільн*", "не додзвон*",
 ]
+
+# A price found too high: displeasure, but no fault to fix (what to charge is the owner's choice; the
+# customer gets a reply, nobody gets a task).
+PRICE_COMPLAINTS = ["overpriced", "too expensive", "rip-off", "ripoff", "too pricey", "дорого", "слишком дорог*",
+                    "задорого", "дорогувато", "дороговато"]
 
 # Words of praise and of displeasure (for refining sentiment).
 POSITIVE_CUES = ["great", "excellent", "amazing", "awesome", "love*", "lovely", "perfect*", "wonderful", "best",
