@@ -2,19 +2,17 @@
 
     python -m bench.categorise [--rounds 20]
 
-For each labelled set: precision, recall and F1 per category, the macro-F1 overall and per language,
-the accuracy of the two decisions (needs a reply, needs an action), and the share of comments about
-nothing in particular that were given a category anyway. `labelled_comments.jsonl` is the set the
-rules were developed on; `heldout_comments.jsonl` was written before the rules were tuned and is never
-tuned on. Then comments per second: the sets read `--rounds` times after a warm-up, against a baseline
-that only tokenises the same texts.
+For each labelled set (tests/data/README.md says who wrote which and what each may be used for):
+precision, recall and F1 per category, the macro-F1 overall and per language, the accuracy of the two
+decisions (needs a reply, needs an action), and the share of comments about nothing in particular that
+were given a category anyway. Then comments per second: the sets read `--rounds` times after a warm-up,
+against a baseline that only tokenises the same texts.
 
-The learned categoriser (saas.feedback.learning): a learning curve, the development comments replayed in
-order as a business's corrections (first 50, 100, 200, 400, all) and the model joined with the rules judged
-on the held-out comments, against the rules alone on the same comments (no held-out comment, nor its
-translation, is ever trained on); each category's chosen source; the same by cross-validation over the
-held-out comments (a comment and its translations always on the same side); and the time to train on
-5,000 corrections.
+The learned categoriser (saas.feedback.learning): a learning curve, the independent development comments
+and then the original ones replayed in order as a business's corrections (first 50, 100, 200, 500, all),
+the model joined with the rules judged on the two sets that are never trained or tuned on, against the rules
+alone on the same comments; each category's chosen source; the held-out comments by cross-validation (a
+comment and its translations always on the same side); and the time to train on 5,000 corrections.
 """
 from __future__ import annotations
 
@@ -28,7 +26,9 @@ from saas.feedback.categoriser import analyse, tokenize
 from saas.feedback.evaluation import evaluate, load
 from saas.feedback.taxonomy import CATEGORY_KEYS
 
-SETS = {"development": "labelled_comments.jsonl", "held out": "heldout_comments.jsonl"}
+SETS = {"development": "labelled_comments.jsonl", "held out": "heldout_comments.jsonl",
+        "independent, development": "independent_dev.jsonl", "independent, test": "independent_test.jsonl"}
+JUDGED_ON = ("independent, test", "held out")  # never trained or tuned on
 
 
 def report(name: str, rows: list[dict]) -> None:
@@ -48,10 +48,11 @@ def example(row: dict) -> learning.Example:
     return learning.Example(row["text"], row["locale"], frozenset(row["categories"]))
 
 
-def learning_curve(corrections: list[dict], test: list[dict]) -> None:
-    rules = evaluate(test)
-    print(f"\nlearned from corrections, judged on the held-out set (rules alone: macro-F1 {rules.macro_f1:.3f})")
-    for count in [n for n in (50, 100, 200, 400) if n < len(corrections)] + [len(corrections)]:
+def learning_curve(corrections: list[dict], tests: dict[str, list[dict]]) -> None:
+    rules = {name: evaluate(rows) for name, rows in tests.items()}
+    print("\nlearned from corrections, judged on " + " and on ".join(
+        f"{name} (rules alone: macro-F1 {scores.macro_f1:.3f})" for name, scores in rules.items()))
+    for count in [n for n in (50, 100, 200, 500) if n < len(corrections)] + [len(corrections)]:
         model = learning.train([example(row) for row in corrections[:count]], learning.default_rules_say)
 
         def joined(row, model=model):
@@ -59,12 +60,15 @@ def learning_curve(corrections: list[dict], test: list[dict]) -> None:
             analysis.categories = model.combine(analysis.categories, row["text"], analysis.language, CATEGORY_KEYS)
             return analysis
 
-        scores = evaluate(test, joined)
-        locales = "  ".join(f"{locale} {f1:.3f}" for locale, f1 in scores.per_locale.items())
+        figures = []
+        for name, rows in tests.items():
+            scores = evaluate(rows, joined)
+            locales = " ".join(f"{locale} {f1:.3f}" for locale, f1 in scores.per_locale.items())
+            figures.append(f"{name} {scores.macro_f1:.3f} ({scores.macro_f1 - rules[name].macro_f1:+.3f}; {locales})")
         sources = ", ".join(f"{ident} {quality.source}" for ident, quality in sorted(model.quality.items())
                             if quality.source != "rules")
-        print(f"after {count:>4} corrections: macro-F1 {scores.macro_f1:.3f} ({locales}), "
-              f"{scores.macro_f1 - rules.macro_f1:+.3f} over the rules; learned or both: {sources or 'none'}")
+        print(f"after {count:>4} corrections: " + "; ".join(figures))
+        print(f"{'':>22}learned or both: {sources or 'none'}")
 
 
 def held_out_cross_validation(corrections: list[dict], test: list[dict], folds: int = 5) -> None:
@@ -126,7 +130,7 @@ def main() -> int:
     baseline = len(texts) * args.rounds / (time.perf_counter() - started)
     print(f"\n{rate:,.0f} comments/s categorised; {baseline:,.0f} comments/s only tokenised "
           f"(categorising costs {baseline / rate:.1f}x tokenising)")
-    learning_curve(sets["development"], sets["held out"])
+    learning_curve(sets["independent, development"] + sets["development"], {name: sets[name] for name in JUDGED_ON})
     held_out_cross_validation(sets["development"], sets["held out"])
     training_time(every)
     return 0

@@ -53,6 +53,24 @@ def test_a_category_the_keywords_cannot_see_is_learned_and_the_rules_keep_the_re
     assert "delivery" not in model.classifiers  # too few examples of it to learn: rules alone
 
 
+def test_the_model_learns_where_the_business_corrects_its_keywords():
+    """Where a keyword keeps being corrected away (a bar's "cold" beer is praise, not a fault) the model
+    overrules it, and keeps it where the corrections agree."""
+    def rules(example):
+        return {"quality"} if "cold" in example.text.lower() else set()
+
+    drinks = ["beer", "lager", "cider", "lemonade", "prosecco", "white wine", "pint", "spritz"]
+    dishes = ["soup", "pie", "burger", "pasta", "curry", "fries", "risotto", "stew"]
+    examples = [learning.Example(f"The {drink} was ice cold, just right", "en", frozenset()) for drink in drinks]
+    examples += [learning.Example(f"Lovely cold {drink} on the terrace", "en", frozenset()) for drink in drinks]
+    examples += [learning.Example(f"The {dish} came out cold", "en", frozenset({"quality"})) for dish in dishes]
+    examples += [learning.Example(f"My {dish} was cold and bland", "en", frozenset({"quality"})) for dish in dishes]
+    model = learning.train(examples, rules)
+    assert model.quality["quality"].source == "learned"
+    assert model.combine(["quality"], "A cold lager on a hot day, perfect", "en", ("quality",)) == []
+    assert model.combine(["quality"], "The soup was cold again", "en", ("quality",)) == ["quality"]
+
+
 def test_too_few_corrections_learn_nothing():
     few = _examples()[:4]
     model = learning.train(few, learning.default_rules_say)

@@ -20,6 +20,7 @@ from saas.feedback import lemmas, taxonomy
 from saas.feedback.metrics import Band, metric
 
 NEGATION_WINDOW = 3  # a negation reaches this many words ahead
+CACHED_FORMS = 100_000  # per keyword index: the words seen, with the keywords each may start
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)
 
 
@@ -99,6 +100,7 @@ class KeywordIndex:
     def __init__(self, labelled_keywords: dict[object, tuple[str, ...]], cyrillic: str):
         self.exact: dict[str, list] = {}  # a word, as written or as its lemma -> entries
         self.stems: dict[str, list] = {}
+        self._by_form: dict[str, tuple] = {}  # a form -> the entries it starts (a cache)
         for label, keywords in labelled_keywords.items():
             for keyword in keywords:
                 parts = parse_keyword(keyword, cyrillic)
@@ -110,15 +112,24 @@ class KeywordIndex:
                 else:
                     for key in {text, lemma}:
                         self.exact.setdefault(key, []).append(entry)
+        self.stem_lengths = sorted({len(stem) for stem in self.stems})
+
+    def _starting_with(self, form: str) -> tuple:
+        entries = self._by_form.get(form)
+        if entries is None:
+            found = list(self.exact.get(form, ()))
+            for length in self.stem_lengths:
+                if length > len(form):
+                    break
+                found.extend(self.stems.get(form[:length], ()))
+            entries = tuple(found)
+            if len(self._by_form) < CACHED_FORMS:
+                self._by_form[form] = entries
+        return entries
 
     def _starting_at(self, words: Words, position: int) -> list:
-        forms = dict.fromkeys((words.surface[position], *words.lemmas[position]))
-        found = []
-        for form in forms:
-            found.extend(entry for entry in self.exact.get(form, ()) if entry not in found)
-            for length in range(1, len(form) + 1):
-                found.extend(entry for entry in self.stems.get(form[:length], ()) if entry not in found)
-        return found
+        forms = (words.surface[position], *words.lemmas[position])
+        return list(dict.fromkeys(entry for form in forms for entry in self._starting_with(form)))
 
     def found(self, words: Words) -> list[tuple[object, int, int]]:
         """Every keyword in the text: (its label, the position of its first word, its length in words)."""
@@ -132,12 +143,16 @@ class KeywordIndex:
                     found.append((label, position, len(parts)))
         return found
 
-    def matches(self, words: Words, skip_negated: bool = False, masked: frozenset[int] = frozenset()) -> set:
-        """The labels with a keyword in the text, but not one inside a `masked` word (an idiom), nor a
-        negated one if asked."""
-        return {label for label, position, length in self.found(words)
-                if masked.isdisjoint(range(position, position + length))
-                and not (skip_negated and _negated(words.surface, position))}
+    def matches(self, words: Words, masked: frozenset[int] = frozenset()) -> tuple[set, set]:
+        """The labels with a keyword in the text, but not one inside a `masked` word (an idiom): all of
+        them, and those with a keyword not negated."""
+        labels, affirmed = set(), set()
+        for label, position, length in self.found(words):
+            if masked.isdisjoint(range(position, position + length)):
+                labels.add(label)
+                if not _negated(words.surface, position):
+                    affirmed.add(label)
+        return labels, affirmed
 
 
 def _word_matches(surface: str, lemmas_: tuple[str, ...], part: Part) -> bool:
@@ -238,10 +253,9 @@ def analyse(text: str, score: int | None = None, metric_key: str = "nps",
     band = metric(metric_key).band(score) if score is not None else None
     analysis = Analysis(language=language)
     idioms = idiom_words(words, cyrillic)
-    found = rule_index(tuple(rules), cyrillic).matches(words, masked=idioms)
+    found, _ = rule_index(tuple(rules), cyrillic).matches(words, idioms)
     analysis.categories = [rule.ident for rule in rules if rule.ident in found]
-    cues = cue_index(cyrillic).matches(words, skip_negated=True, masked=idioms)
-    plain_cues = cue_index(cyrillic).matches(words, masked=idioms)
+    plain_cues, cues = cue_index(cyrillic).matches(words, idioms)
     analysis.sentiment = _sentiment(band, cues, plain_cues)
     problem = "problem" in cues
     wants_contact = "contact" in plain_cues

@@ -46,11 +46,15 @@ def cyrillic_language(words: list[str], hint: str | None) -> str:
     russian = sum(letter in _ONLY_RUSSIAN for letter in text)
     if ukrainian != russian:
         return "uk" if ukrainian > russian else "ru"
-    known = {locale: sum(_analyser(locale).word_is_known(word) for word in words if _CYRILLIC.search(word))
-             for locale in ("ru", "uk")}
+    known = {locale: sum(_known(word, locale) for word in words if _CYRILLIC.search(word)) for locale in ("ru", "uk")}
     if known["uk"] != known["ru"]:
         return "uk" if known["uk"] > known["ru"] else "ru"
     return hint if hint in ("ru", "uk") else "ru"
+
+
+@lru_cache(maxsize=200_000)
+def _known(word: str, locale: str) -> bool:
+    return _analyser(locale).word_is_known(word)
 
 
 def script_language(word: str, cyrillic: str) -> str:
