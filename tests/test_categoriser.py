@@ -65,6 +65,29 @@ def test_a_keyword_inside_an_idiom_does_not_count(text, locale, absent):
     assert absent not in analyse(text, 9, locale=locale).categories
 
 
+@pytest.mark.parametrize("text, score, locale, expected", [
+    ("Lovely bouquet, thank you so much", 10, "en", ["quality"]),  # a product, judged
+    ("Букет завял на следующий день", 1, "ru", ["quality"]),  # a detractor's clause about a product
+    ("Ordered roses for my mum's birthday", 9, "en", []),  # named, not judged
+    ("The card terminal was broken, the coffee lovely", 4, "en", ["quality", "payment"]),
+    ("The terminal did not take my card for the coffee", 3, "en", ["payment"]),  # the clause is about paying
+])
+def test_a_judged_product_is_about_quality(text, score, locale, expected):
+    assert analyse(text, score, locale=locale).categories == expected
+
+
+@pytest.mark.parametrize("text, locale, expected", [
+    ("Большое спасибо Ольге за терпение", "ru", ["staff"]),
+    ("Стригся у Діми, як завжди чотко", "uk", ["staff"]),
+    ("Got my flu jab in 10 min, no appointment needed", "en", ["waiting"]),
+    ("Зробили за два дні, як і обіцяли", "uk", ["waiting"]),
+    ("Швидко і без зайвих розмов", "uk", ["waiting"]),
+    ("Fast delivery, arrived in two days", "en", ["delivery"]),  # the delivery's speed
+])
+def test_names_are_staff_and_speed_is_waiting(text, locale, expected):
+    assert analyse(text, 9, locale=locale).categories == expected
+
+
 @pytest.mark.parametrize("text, locale", [("Overpriced.", "en"), ("Дорого", "ru"), ("Ціни задорого", "uk")])
 def test_a_price_found_too_high_gets_a_reply_but_no_task_to_fix(text, locale):
     analysis = analyse(text, 3, locale=locale)

@@ -144,8 +144,8 @@ def test_flask_categorise_learns_from_a_training_file(app, tmp_path):
     comment = json.dumps({"text": "No place to park the car, again", "locale": "en", "score": 4})
     plain = runner.invoke(args=["categorise"], input=comment + "\n")
     trained = runner.invoke(args=["categorise", "--train", str(training)], input=comment + "\n")
-    assert json.loads(plain.stdout.splitlines()[-1])["categories"] == []
-    assert json.loads(trained.stdout.splitlines()[-1])["categories"] == ["parking"]
+    assert "parking" not in json.loads(plain.stdout.splitlines()[-1])["categories"]
+    assert "parking" in json.loads(trained.stdout.splitlines()[-1])["categories"]
     assert "parking: learned" in trained.stderr
 
     broken = tmp_path / "broken.jsonl"

@@ -8,10 +8,18 @@ word by word as lemmas: "курьера" matches the keyword
 "курьер", "waited" matches "wait" but "waiter" does not. A keyword ending in * matches
 words that begin with it (as written or as a lemma). No typo matching: on real comments it
 created more errors ("extensive" read as "expensive") than it fixed. A problem word right after
-"not"/"не"/"ні" names no problem.
+"not"/"не"/"ні" names no problem, and no keyword counts inside an idiom ("в свою очередь").
+
+Three of the default categories are also found without their keywords, where the comment's shape says
+so (each measured on the independently written comments, tests/data/README.md): a clause that names a
+product or a service's result, nothing another category is about, and judges it is about quality ("the
+roses wilted in a day"); a person named by their first name or surname in a Russian or Ukrainian comment
+is one of the staff ("спасибо Ольге"); speed and how long something took are about waiting, unless the
+comment is about a delivery ("done in 10 minutes").
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -22,6 +30,8 @@ from saas.feedback.metrics import Band, metric
 NEGATION_WINDOW = 3  # a negation reaches this many words ahead
 CACHED_FORMS = 100_000  # per keyword index: the words seen, with the keywords each may start
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)
+_CLAUSE_BREAK = re.compile(r"[.,;:!?()\n—–]+")
+_SENTENCE_BREAK = re.compile(r"[.!?\n]+")
 
 
 @dataclass(frozen=True)
@@ -44,24 +54,59 @@ class Analysis:
     language: str = "en"
 
 
+def _normalised(text: str) -> str:
+    return text.lower().replace("ё", "е").replace("’", "'").replace("ʼ", "'")
+
+
 def tokenize(text: str) -> list[str]:
-    text = text.lower().replace("ё", "е").replace("’", "'").replace("ʼ", "'")
-    return _WORD.findall(text)
+    return _WORD.findall(_normalised(text))
 
 
 @dataclass(frozen=True)
 class Words:
-    """A comment's words as written and as the lemmas each may be, in its language."""
+    """A comment's words as written and as the lemmas each may be, in its language, and the clause each
+    is in (clauses end at punctuation and at "but", "and", "но", "але"...)."""
 
     surface: list[str]
     lemmas: list[tuple[str, ...]]
+    clauses: list[int] = field(default_factory=list)
+    capitalised: list[bool] = field(default_factory=list)  # written with a capital, not starting a sentence
 
 
 def read(text: str, locale_hint: str | None) -> tuple[Words, str, str]:
     """The comment's words, its language and the language its Cyrillic words are read in."""
-    tokens = tokenize(text or "")
+    text = text or ""
+    normal = _normalised(text)
+    found = list(_WORD.finditer(normal))
+    tokens = [match.group() for match in found]
     cyrillic = lemmas.cyrillic_language(tokens, locale_hint)
-    return Words(tokens, lemmas.lemmas(tokens, cyrillic)), lemmas.language_of(tokens, locale_hint), cyrillic
+    clauses, capitals = _clauses_and_capitals(text, normal, found)
+    words = Words(tokens, lemmas.lemmas(tokens, cyrillic), clauses, capitals)
+    return words, lemmas.language_of(tokens, locale_hint), cyrillic
+
+
+def _clauses_and_capitals(text: str, normal: str, found: list[re.Match]) -> tuple[list[int], list[bool]]:
+    """Each word's clause number, and whether it is written with a capital (not all capitals) but does not
+    start a sentence."""
+    clause_breaks = [match.end() for match in _CLAUSE_BREAK.finditer(text)]
+    sentence_breaks = [match.end() for match in _SENTENCE_BREAK.finditer(text)]
+    comparable = len(normal) == len(text)  # lower() kept every letter in its place (it nearly always does)
+    clauses, capitals, joined, previous_sentence = [], [], 0, -1
+    for match in found:
+        if match.group() in taxonomy.CLAUSE_WORDS:
+            joined += 1
+        clauses.append(bisect.bisect_right(clause_breaks, match.start()) + joined)
+        sentence = bisect.bisect_right(sentence_breaks, match.start())
+        written = text[match.start():match.end()] if comparable else ""
+        capitals.append(sentence == previous_sentence and written[:1].isupper() and not written.isupper())
+        previous_sentence = sentence
+    return clauses, capitals
+
+
+def names_a_person(words: Words, cyrillic: str) -> bool:
+    """Whether the comment names someone ("спасибо Ольге", "у Тимура"): in a review, one of the staff."""
+    return any(flag and lemmas.is_first_name_or_surname(word, cyrillic)
+               for word, flag in zip(words.surface, words.capitalised))
 
 
 Part = tuple[str, str, bool]  # (as written, its lemma, is_stem)
@@ -143,16 +188,11 @@ class KeywordIndex:
                     found.append((label, position, len(parts)))
         return found
 
-    def matches(self, words: Words, masked: frozenset[int] = frozenset()) -> tuple[set, set]:
-        """The labels with a keyword in the text, but not one inside a `masked` word (an idiom): all of
-        them, and those with a keyword not negated."""
-        labels, affirmed = set(), set()
-        for label, position, length in self.found(words):
-            if masked.isdisjoint(range(position, position + length)):
-                labels.add(label)
-                if not _negated(words.surface, position):
-                    affirmed.add(label)
-        return labels, affirmed
+    def hits(self, words: Words, masked: frozenset[int] = frozenset()) -> list[tuple[object, int, bool]]:
+        """Every keyword in the text but those inside a `masked` word (an idiom): (its label, the position
+        of its first word, whether it is negated)."""
+        return [(label, position, _negated(words.surface, position)) for label, position, length in self.found(words)
+                if masked.isdisjoint(range(position, position + length))]
 
 
 def _word_matches(surface: str, lemmas_: tuple[str, ...], part: Part) -> bool:
@@ -180,26 +220,70 @@ def rule_index(rules: tuple[CategoryRule, ...], cyrillic: str) -> KeywordIndex:
 
 
 @lru_cache(maxsize=2)
-def idiom_index(cyrillic: str) -> KeywordIndex:
-    return KeywordIndex({"idiom": tuple(taxonomy.IDIOMS["en"]) + tuple(taxonomy.IDIOMS[cyrillic])}, cyrillic)
+def signal_index(cyrillic: str) -> KeywordIndex:
+    """Everything but the categories' own keywords, read in the same pass: idioms, the cues of a problem,
+    praise, displeasure, a wish to be contacted, a price found too high; products; speed."""
+    def of(words):
+        return tuple(word for word in words if set(languages_of_keyword(word)) & {"en", cyrillic})
 
-
-def idiom_words(words: Words, cyrillic: str) -> frozenset[int]:
-    """The positions of words inside an idiom, where no keyword counts: "в свою очередь" is no queue."""
-    return frozenset(position + offset for _label, position, length in idiom_index(cyrillic).found(words)
-                     for offset in range(length))
-
-
-@lru_cache(maxsize=2)
-def cue_index(cyrillic: str) -> KeywordIndex:
-    def of(cues):
-        return tuple(cue for cue in cues if set(languages_of_keyword(cue)) & {"en", cyrillic})
+    def both(by_language):
+        return tuple(by_language["en"]) + tuple(by_language[cyrillic])
 
     return KeywordIndex({
-        "problem": of(taxonomy.PROBLEM_CUES), "praise": of(taxonomy.POSITIVE_CUES),
+        "idiom": both(taxonomy.IDIOMS), "problem": of(taxonomy.PROBLEM_CUES), "praise": of(taxonomy.POSITIVE_CUES),
         "displeasure": of(taxonomy.NEGATIVE_CUES), "contact": of(taxonomy.CONTACT_CUES),
-        "dear": of(taxonomy.PRICE_COMPLAINTS),
+        "dear": of(taxonomy.PRICE_COMPLAINTS), "product": both(taxonomy.PRODUCTS), "speed": both(taxonomy.SPEED_WORDS),
     }, cyrillic)
+
+
+@dataclass(frozen=True)
+class Signals:
+    idioms: frozenset[int]  # the positions of words inside an idiom, where no keyword counts
+    hits: list  # (label, position, negated) of every other signal outside an idiom
+
+    def labels(self, *, affirmed: bool = False) -> set:
+        return {label for label, _, negated in self.hits if not (affirmed and negated)}
+
+
+def signals_in(words: Words, cyrillic: str) -> Signals:
+    """The signals in a comment; none counts inside an idiom ("в свою очередь" is no queue)."""
+    found = signal_index(cyrillic).found(words)
+    idioms = frozenset(position + offset for label, position, length in found if label == "idiom"
+                       for offset in range(length))
+    return Signals(idioms, [(label, position, _negated(words.surface, position))
+                            for label, position, length in found
+                            if label != "idiom" and idioms.isdisjoint(range(position, position + length))])
+
+
+def judged_product(words: Words, signals: Signals, rule_hits: list, detractor: bool, quality: object) -> bool:
+    """Whether a clause names a product or a service's result, nothing else a category is about, and
+    judges it (praise, displeasure, a problem; or any clause of a detractor's): "the roses wilted in a
+    day" is about quality, "ordered roses for mum" is not, nor is "the card machine ate my card"."""
+    judging = {"praise", "displeasure", "problem"}
+    for label, position, _negated in signals.hits:
+        if label != "product":
+            continue
+        clause = words.clauses[position]
+        if any(words.clauses[at] == clause and rule != quality for rule, at, _ in rule_hits):
+            continue
+        if detractor or any(words.clauses[at] == clause and cue in judging and not negated
+                            for cue, at, negated in signals.hits):
+            return True
+    return False
+
+
+_DURATION = re.compile(r"(?<![\w'])(?:\d+(?:[.,]\d+)?|%s)[\s-]*(?:%s)(?![\w'])" % (
+    "|".join(map(re.escape, taxonomy.NUMBER_WORDS)), "|".join(map(re.escape, taxonomy.TIME_UNITS))), re.IGNORECASE)
+
+
+def about_time(text: str, signals: Signals) -> bool:
+    """Whether the comment says how quick something was or how long it took."""
+    return "speed" in signals.labels() or bool(_DURATION.search(text))
+
+
+def _rule_with_key(rules: list[CategoryRule], key: str) -> object | None:
+    """The ident of the business's category that is the default one `key` (it may have been renamed)."""
+    return next((rule.ident for rule in rules if rule.key == key), None)
 
 
 def default_rules() -> list[CategoryRule]:
@@ -252,10 +336,21 @@ def analyse(text: str, score: int | None = None, metric_key: str = "nps",
     rules = default_rules() if rules is None else rules
     band = metric(metric_key).band(score) if score is not None else None
     analysis = Analysis(language=language)
-    idioms = idiom_words(words, cyrillic)
-    found, _ = rule_index(tuple(rules), cyrillic).matches(words, idioms)
+    signals = signals_in(words, cyrillic)
+    rule_hits = rule_index(tuple(rules), cyrillic).hits(words, signals.idioms)
+    found = {label for label, _, _ in rule_hits}
+    quality = _rule_with_key(rules, "quality")
+    if quality is not None and quality not in found and judged_product(
+            words, signals, rule_hits, band == Band.DETRACTOR, quality):
+        found.add(quality)
+    staff = _rule_with_key(rules, "staff")
+    if staff is not None and staff not in found and names_a_person(words, cyrillic):
+        found.add(staff)
+    waiting, delivery = _rule_with_key(rules, "waiting"), _rule_with_key(rules, "delivery")
+    if waiting is not None and waiting not in found and delivery not in found and about_time(text, signals):
+        found.add(waiting)
     analysis.categories = [rule.ident for rule in rules if rule.ident in found]
-    plain_cues, cues = cue_index(cyrillic).matches(words, idioms)
+    plain_cues, cues = signals.labels(), signals.labels(affirmed=True)
     analysis.sentiment = _sentiment(band, cues, plain_cues)
     problem = "problem" in cues
     wants_contact = "contact" in plain_cues
@@ -265,8 +360,7 @@ def analyse(text: str, score: int | None = None, metric_key: str = "nps",
     # A detractor who names what it was about has named a problem (unless it is only the price: what to
     # charge is no fault to fix); promoters mention small problems in passing, and only a displeased
     # promoter's problem is work.
-    prices = {rule.ident for rule in rules if rule.key == "price"}
-    named_problem = problem or (band == Band.DETRACTOR and bool(found - prices))
+    named_problem = problem or (band == Band.DETRACTOR and bool(found - {_rule_with_key(rules, "price")}))
     analysis.needs_action = named_problem and (band != Band.PROMOTER or analysis.sentiment == "negative")
     analysis.needs_reply = bool(complaint or question or wants_contact)
     return analysis

@@ -85,6 +85,15 @@ def readings(word: str, locale: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(forms))
 
 
+@lru_cache(maxsize=50_000)
+def is_first_name_or_surname(word: str, locale: str) -> bool:
+    """Whether the word's likeliest reading is a person's first name, patronymic or surname ("Тимура",
+    "Ольге", "Ковалёва"): Russian and Ukrainian only, where the dictionary marks them."""
+    if locale not in ("ru", "uk") or not _CYRILLIC.search(word):
+        return False
+    return bool({"Name", "Surn", "Patr"} & _analyser(locale).parse(word)[0].tag.grammemes)
+
+
 def warm() -> None:
     """Load the dictionaries now (a worker at start) rather than in the first comment's job."""
     for locale in ("en", "ru", "uk"):

@@ -222,6 +222,59 @@ NEGATIONS = {"not", "no", "never", "without", "nothing", "isn't", "wasn't", "wer
              "didn't", "doesn't", "nor", "hardly", "не", "нет", "ни", "без", "никаких", "ничего", "ні", "немає",
              "жодних", "нічого", "ніяких"}
 
+# What small businesses sell or do, the things a customer judges: a clause that names one and nothing
+# another category is about, and judges it ("the roses wilted in a day", "fade was perfect"), is about
+# quality. Named without a judgement ("ordered roses for mum") it is about nothing.
+PRODUCTS = {
+    "en": ["coffee", "tea", "cake", "bread", "bun", "pastry", "cookie", "sandwich", "salad", "burger", "steak",
+           "fish", "chicken", "pasta", "dessert", "breakfast", "lunch", "dinner", "brunch", "drink", "wine", "beer",
+           "cocktail", "menu", "topping", "crust", "base", "sauce", "fries", "veg", "vegetables", "fruit", "meat",
+           "milk", "produce", "medicine", "tablet", "cut", "fade", "trim", "colour", "color", "highlights",
+           "blow-dry", "nails", "manicure", "pedicure", "lashes", "brows", "facial", "massage", "tan", "wax", "car",
+           "engine", "brakes", "tyre", "tire", "clutch", "gearbox", "service", "mot", "phone", "laptop", "charger",
+           "keyboard", "camera", "speaker", "headphones", "tv", "monitor", "device", "product", "item", "dress",
+           "shirt", "jeans", "jacket", "coat", "trousers", "shoes", "fabric", "material", "fit", "stitching",
+           "seams", "bouquet", "flowers", "roses", "arrangement", "stain", "suit", "cleaning", "pressing", "filling",
+           "crown", "implant", "tooth", "teeth", "treatment", "brace", "braces", "whitening", "room", "bed",
+           "pillow", "shower", "towels", "view", "equipment", "machines", "class", "classes", "workout", "session",
+           "result", "results"],
+    "ru": ["кофе", "чай", "торт", "хлеб", "булочка", "пирог", "салат", "бургер", "стейк", "рыба", "курица",
+           "паста", "десерт", "завтрак", "обед", "ужин", "напиток", "вино", "пиво", "коктейль", "меню", "соус",
+           "начинка", "тесто", "овощи", "фрукты", "мясо", "молоко", "продукты", "товар", "лекарство", "таблетка",
+           "стрижка", "окрашивание", "укладка", "маникюр", "педикюр", "ногти", "ресницы", "брови", "массаж",
+           "чистка", "покрытие", "машина", "автомобиль", "двигатель", "тормоза", "шина", "коробка передач",
+           "телефон", "ноутбук", "зарядка", "клавиатура", "камера", "наушники", "телевизор", "монитор",
+           "устройство", "вещь", "платье", "рубашка", "джинсы", "куртка", "пальто", "брюки", "обувь", "ткань",
+           "материал", "шов", "букет", "цветы", "розы", "композиция", "пятно", "костюм", "пломба", "коронка",
+           "имплант", "зуб", "лечение", "брекеты", "отбеливание", "номер", "кровать", "подушка", "душ", "полотенце",
+           "вид", "тренажер", "оборудование", "занятие", "тренировка", "результат"],
+    "uk": ["кава", "чай", "торт", "хліб", "булочка", "пиріг", "салат", "бургер", "стейк", "риба", "курка", "паста",
+           "десерт", "сніданок", "обід", "вечеря", "напій", "вино", "пиво", "коктейль", "меню", "соус", "начинка",
+           "тісто", "овочі", "фрукти", "м'ясо", "молоко", "продукти", "товар", "ліки", "таблетка", "стрижка",
+           "фарбування", "укладка", "манікюр", "педикюр", "нігті", "вії", "брови", "масаж", "чистка", "покриття",
+           "машина", "автомобіль", "двигун", "гальма", "шина", "телефон", "ноутбук", "зарядка", "клавіатура",
+           "камера", "навушники", "телевізор", "монітор", "пристрій", "річ", "сукня", "сорочка", "джинси", "куртка",
+           "пальто", "штани", "взуття", "тканина", "матеріал", "шов", "букет", "квіти", "троянди", "композиція",
+           "пляма", "костюм", "пломба", "коронка", "імплант", "зуб", "лікування", "брекети", "відбілювання",
+           "номер", "ліжко", "подушка", "душ", "рушник", "вид", "тренажер", "обладнання", "заняття", "тренування",
+           "результат"],
+}
+
+# Speed, and how long something took ("in 10 minutes", "за два дні"): about waiting, unless the comment is
+# about a delivery (then it is the delivery's speed).
+SPEED_WORDS = {"en": ["quick", "fast", "speedy"], "ru": ["быстро", "быстрый"], "uk": ["швидко", "швидкий"]}
+TIME_UNITS = ["min", "mins", "minute", "minutes", "hour", "hours", "hr", "hrs", "day", "days", "week", "weeks",
+              "мин", "минута", "минуты", "минут", "час", "часа", "часов", "полчаса", "день", "дня", "дни", "дней", "сутки",
+              "суток", "неделя", "недели", "неделю", "недель", "хв", "хвилина", "хвилини", "хвилин", "година",
+              "години", "годину", "годин", "півгодини", "дні", "днів", "доба", "добу", "діб", "тиждень", "тижні", "тижнів"]
+NUMBER_WORDS = ["a", "an", "one", "two", "three", "four", "five", "ten", "few", "couple", "один", "одну", "два", "две",
+                "три", "четыре", "пять", "десять", "пару", "несколько", "одна", "дві", "чотири", "п'ять", "десять",
+                "кілька", "декілька"]
+
+# Words that start a new clause, as punctuation does.
+CLAUSE_WORDS = {"but", "and", "though", "although", "however", "но", "и", "а", "зато", "однако", "але", "і", "й",
+                "та", "проте", "зате"}
+
 # Set phrases in which a keyword means something else: no keyword counts inside them ("в свою очередь" is
 # "in turn", not a queue; "can't wait" is looking forward; "wait staff" are the people).
 IDIOMS = {
