@@ -60,6 +60,7 @@ def test_words_that_only_look_alike_are_not_keywords(text, locale, absent):
     ("Can't wait to come back!", "en", "waiting"),  # looking forward, not waiting
     ("Cold weather outside, so the soup was welcome", "en", "cleanliness"),
     ("The table was booked for 7", "en", "cleanliness"),
+    ("Через неделю после ремонта снова загорелся чек", "ru", "payment"),  # the engine light, not a receipt
 ])
 def test_a_keyword_inside_an_idiom_does_not_count(text, locale, absent):
     assert absent not in analyse(text, 9, locale=locale).categories

@@ -280,13 +280,14 @@ CLAUSE_WORDS = {"but", "and", "though", "although", "however", "но", "и", "а
 IDIOMS = {
     "en": ["can't wait", "cannot wait", "can not wait", "wait and see", "wait staff", "worth a visit",
            "worth a try", "worth the trip", "cold outside", "cold weather", "cold day", "first of all",
-           "in the first place", "on the other hand", "table was booked", "booked a table", "reserved a table"],
+           "in the first place", "on the other hand", "table was booked", "booked a table", "reserved a table",
+           "check engine"],
     "ru": ["в свою очередь", "в первую очередь", "в очередной раз", "с другой стороны", "на улице холодно",
            "холодно на улице", "стоит зайти", "стоит попробовать", "стоит сходить", "заказали столик",
-           "забронировали столик"],
+           "забронировали столик", "загореться чек", "гореть чек"],
     "uk": ["у свою чергу", "в свою чергу", "в першу чергу", "у першу чергу", "вкотре", "з іншого боку",
            "на вулиці холодно", "холодно на вулиці", "варто зайти", "варто спробувати", "варто сходити",
-           "замовили столик", "забронювали столик"],
+           "замовили столик", "забронювали столик", "загорітися чек", "горіти чек"],
 }
 
 # Stems that name a problem (needs action when not negated).
