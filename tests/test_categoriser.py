@@ -29,6 +29,15 @@ def test_macro_f1_stays_at_or_above_0_8():
     assert scores.reply_accuracy >= 0.9 and scores.action_accuracy >= 0.9
 
 
+@pytest.mark.parametrize("name", ["independent_dev.jsonl", "independent_test.jsonl"])
+def test_comments_written_without_the_keywords_stay_above_their_floor(name):
+    """A floor against regressions on comments by writers who never saw the keywords (0.675 and 0.686 when
+    set): a change that helps the development set at their cost shows here."""
+    scores = evaluate(load(LABELLED.parent / name))
+    assert scores.macro_f1 >= 0.65 and min(scores.per_locale.values()) >= 0.62, scores.per_locale
+    assert scores.action_accuracy >= 0.9 and scores.reply_accuracy >= 0.93
+
+
 @pytest.mark.parametrize("text, score, expected", [
     ("Курьером доволен, а вот курьеру из прошлого раза — ноль", 5, "delivery"),  # inflection
     ("Кур'єрові дякую, але кур'єрка вчора запізнилась", 5, "delivery"),
