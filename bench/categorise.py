@@ -1,4 +1,4 @@
-"""The categoriser's quality and speed on the labelled comments (tests/data).
+"""The categoriser's quality and speed on the labelled comments.
 
     python -m bench.categorise [--rounds 20]
 
@@ -8,11 +8,12 @@ decisions (needs a reply, needs an action), and the share of comments about noth
 were given a category anyway. Then comments per second: the sets read `--rounds` times after a warm-up,
 against a baseline that only tokenises the same texts.
 
-The learned categoriser (saas.feedback.learning): a learning curve, the independent development comments
-and then the original ones replayed in order as a business's corrections (first 50, 100, 200, 500, all),
-the model joined with the rules judged on the two sets that are never trained or tuned on, against the rules
-alone on the same comments; each category's chosen source; the held-out comments by cross-validation (a
-comment and its translations always on the same side); and the time to train on 5,000 corrections.
+The learned categoriser (saas.feedback.learning), as a business gets it: the learning curve of three
+businesses, each one's comments in the order they came over two years (written by people who never saw
+the keywords): its first 50, 100, 200, 500 as its corrections, the model joined with the rules judged on
+its last 160, against the rules alone, and against a model learned from its corrections alone, without
+the shipped comments; the held-out comments by cross-validation (a comment and its translations always
+on the same side); and the time to train on 5,000 corrections.
 """
 from __future__ import annotations
 
@@ -26,9 +27,10 @@ from saas.feedback.categoriser import analyse, tokenize
 from saas.feedback.evaluation import evaluate, load
 from saas.feedback.taxonomy import CATEGORY_KEYS
 
-SETS = {"development": "labelled_comments.jsonl", "held out": "heldout_comments.jsonl",
-        "independent, development": "independent_dev.jsonl", "independent, test": "independent_test.jsonl"}
-JUDGED_ON = ("independent, test", "held out")  # never trained or tuned on
+DATA = ROOT / "tests" / "data"
+SETS = {"development": learning.CORPUS / "labelled_comments.jsonl", "held out": DATA / "heldout_comments.jsonl",
+        "independent, development": learning.CORPUS / "independent_dev.jsonl",
+        "independent, test": DATA / "independent_test.jsonl"}
 
 
 def report(name: str, rows: list[dict]) -> None:
@@ -48,33 +50,39 @@ def example(row: dict) -> learning.Example:
     return learning.Example(row["text"], row["locale"], frozenset(row["categories"]))
 
 
-def learning_curve(corrections: list[dict], tests: dict[str, list[dict]]) -> None:
-    rules = {name: evaluate(rows) for name, rows in tests.items()}
-    print("\nlearned from corrections, judged on " + " and on ".join(
-        f"{name} (rules alone: macro-F1 {scores.macro_f1:.3f})" for name, scores in rules.items()))
-    for count in [n for n in (50, 100, 200, 500) if n < len(corrections)] + [len(corrections)]:
-        model = learning.train([example(row) for row in corrections[:count]], learning.default_rules_say)
+BUSINESSES = ("business_uk_pizza.jsonl", "business_en_salon.jsonl", "business_ru_electronics.jsonl")
+JUDGED_LAST = 160  # each business's last comments: never trained on
 
-        def joined(row, model=model):
-            analysis = analyse(row["text"], row.get("score"), locale=row["locale"])
-            analysis.categories = model.combine(analysis.categories, row["text"], analysis.language, CATEGORY_KEYS)
-            return analysis
 
+def one_business_curves() -> None:
+    """Each business's first comments replayed as its corrections, judged on its last JUDGED_LAST."""
+    prior = learning.corpus_for({key: key for key in CATEGORY_KEYS})
+    print(f"\nthree businesses: the first comments as corrections, judged on the last {JUDGED_LAST}; "
+          "the model with the shipped comments [and from the corrections alone]")
+    for filename in BUSINESSES:
+        rows = load(DATA / filename)
+        test, history = rows[-JUDGED_LAST:], rows[:-JUDGED_LAST]
+        rules = evaluate(test).macro_f1
         figures = []
-        for name, rows in tests.items():
-            scores = evaluate(rows, joined)
-            locales = " ".join(f"{locale} {f1:.3f}" for locale, f1 in scores.per_locale.items())
-            figures.append(f"{name} {scores.macro_f1:.3f} ({scores.macro_f1 - rules[name].macro_f1:+.3f}; {locales})")
-        sources = ", ".join(f"{ident} {quality.source}" for ident, quality in sorted(model.quality.items())
-                            if quality.source != "rules")
-        print(f"after {count:>4} corrections: " + "; ".join(figures))
-        print(f"{'':>22}learned or both: {sources or 'none'}")
+        for count in [n for n in (50, 100, 200, 500) if n <= len(history)]:
+            corrections = [example(row) for row in history[:count]]
+            both = [learning.train(corrections, learning.default_rules_say, prior=prior),
+                    learning.train(corrections, learning.default_rules_say)]
+            pooled, alone = (evaluate(test, lambda row, model=model: _joined(model, row)).macro_f1 for model in both)
+            figures.append(f"{count}: {pooled:.3f} ({pooled - rules:+.3f}) [{alone - rules:+.3f}]")
+        print(f"{filename:<32} rules {rules:.3f}; after " + ", ".join(figures))
 
 
-def held_out_cross_validation(corrections: list[dict], test: list[dict], folds: int = 5) -> None:
+def _joined(model: learning.LearnedModel, row: dict):
+    analysis = analyse(row["text"], row.get("score"), locale=row["locale"])
+    analysis.categories = model.combine(analysis.categories, row["text"], analysis.language, CATEGORY_KEYS)
+    return analysis
+
+
+def held_out_cross_validation(test: list[dict], folds: int = 5) -> None:
     """The held-out comments in five folds, a comment and its translations always in the same fold (the set
-    is 50 comments written in each language, in the same order): each fold judged by a model trained on
-    the development comments and the other folds, as a business whose corrections are like its answers."""
+    is 50 comments written in each language, in the same order): each fold judged by a model trained on the
+    other folds as a business's corrections, with the shipped comments."""
     positions: dict[str, int] = {}
     groups = []
     for row in test:
@@ -82,15 +90,11 @@ def held_out_cross_validation(corrections: list[dict], test: list[dict], folds: 
         positions[row["locale"]] = groups[-1] + 1
     joined: dict[int, object] = {}
     for fold in range(folds):
-        training = [example(row) for row in corrections] + [
-            example(row) for row, group in zip(test, groups) if group % folds != fold]
-        model = learning.train(training, learning.default_rules_say)
-        for index, (row, group) in enumerate(zip(test, groups)):
+        training = [example(row) for row, group in zip(test, groups) if group % folds != fold]
+        model = learning.train(training, learning.default_rules_say, prior=learning.corpus())
+        for row, group in zip(test, groups):
             if group % folds == fold:
-                analysis = analyse(row["text"], row.get("score"), locale=row["locale"])
-                analysis.categories = model.combine(analysis.categories, row["text"], analysis.language,
-                                                    CATEGORY_KEYS)
-                joined[id(row)] = analysis
+                joined[id(row)] = _joined(model, row)
     rules, scores = evaluate(test), evaluate(test, lambda row: joined[id(row)])
     print(f"held-out comments by {folds}-fold cross-validation (no comment or translation on both sides): "
           f"rules {rules.macro_f1:.3f}, joined with the model {scores.macro_f1:.3f} "
@@ -100,9 +104,9 @@ def held_out_cross_validation(corrections: list[dict], test: list[dict], folds: 
 def training_time(rows: list[dict], size: int = 5000) -> None:
     examples = [example(rows[index % len(rows)]) for index in range(size)]
     started = time.perf_counter()
-    learning.train(examples, learning.default_rules_say)
-    print(f"training on {size:,} corrections (with the cross-validation that picks each source): "
-          f"{time.perf_counter() - started:.1f} s")
+    learning.train(examples, learning.default_rules_say, prior=learning.corpus())
+    print(f"training on {size:,} corrections and the {len(learning.corpus()):,} shipped comments (with the "
+          f"cross-validation that picks each source): {time.perf_counter() - started:.1f} s")
 
 
 def main() -> int:
@@ -110,8 +114,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
     every, sets = [], {}
-    for name, filename in SETS.items():
-        rows = sets[name] = load(ROOT / "tests" / "data" / filename)
+    for name, path in SETS.items():
+        rows = sets[name] = load(path)
         report(name, rows)
         every += rows
 
@@ -130,8 +134,8 @@ def main() -> int:
     baseline = len(texts) * args.rounds / (time.perf_counter() - started)
     print(f"\n{rate:,.0f} comments/s categorised; {baseline:,.0f} comments/s only tokenised "
           f"(categorising costs {baseline / rate:.1f}x tokenising)")
-    learning_curve(sets["independent, development"] + sets["development"], {name: sets[name] for name in JUDGED_ON})
-    held_out_cross_validation(sets["development"], sets["held out"])
+    one_business_curves()
+    held_out_cross_validation(sets["held out"])
     training_time(every)
     return 0
 

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from saas.core.extensions import db
 from saas.core.scoping import tenant_scope, unscoped
 from saas.feedback import categories, learned_models, learning, tasks
-from saas.feedback.models import CategoryModel, Correction, Membership, Response, Task
+from saas.feedback.models import Category, CategoryModel, Correction, Membership, Response, Task
+from saas.feedback.taxonomy import CATEGORY_KEYS
 from tenants.models import Tenant
 from tests.support.builders import build_business, process, rows, staff_client, submit
 from worker import jobs
@@ -71,6 +72,15 @@ def test_the_model_learns_where_the_business_corrects_its_keywords():
     assert model.combine(["quality"], "The soup was cold again", "en", ("quality",)) == ["quality"]
 
 
+def test_the_shipped_comments_are_labelled_with_the_business_s_own_categories():
+    shipped = learning.corpus()
+    assert len(shipped) >= 900 and {label for example in shipped for label in example.labels} == set(CATEGORY_KEYS)
+    mine = learning.corpus_for({"delivery": 17, "staff": 4})  # the business deleted the other defaults
+    assert len(mine) == len(shipped)
+    assert {label for example in mine for label in example.labels} == {17, 4}
+    assert all(not (example.labels - {17, 4}) for example in mine)
+
+
 def test_too_few_corrections_learn_nothing():
     few = _examples()[:4]
     model = learning.train(few, learning.default_rules_say)
@@ -111,6 +121,13 @@ def test_corrections_train_a_versioned_model_that_the_pipeline_joins_with_the_ru
     [stored] = rows(app, CategoryModel)
     assert stored.version == 1 and stored.examples >= 40
     assert stored.report[str(parking_id)]["source"] == "learned"
+    learned_models.forget_loaded()
+    with app.app_context(), unscoped():
+        model = learned_models.current(business["tenant"])
+        delivery = db.session.scalar(sa.select(Category.id).where(Category.tenant_id == business["tenant"],
+                                                                   Category.key == "delivery"))
+    # Three corrections are about delivery; the shipped comments teach the rest, under the business's own id.
+    assert delivery in model.classifiers and model.quality[delivery].examples == 3
 
     learned_models.forget_loaded()
     response_id = submit(app, business["touchpoint"], 4, "Again no free parking spaces, I gave up and left")

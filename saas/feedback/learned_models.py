@@ -32,11 +32,13 @@ def train_for(tenant: Tenant) -> CategoryModel | None:
     rows = corrections.labelled(tenant.id)
     if len(rows) < learning.MIN_EXAMPLES:
         return None
-    rules = rules_for(categories(tenant))
+    business_categories = categories(tenant)
+    rules = rules_for(business_categories)
     examples = [learning.Example(text or "", locale, frozenset(ids)) for text, locale, ids, _when in rows]
+    prior = learning.corpus_for({category.key: category.id for category in business_categories if category.key})
     started = time.perf_counter()
     model = learning.train(examples, lambda example: set(
-        analyse(example.text, rules=rules, locale=example.locale).categories))
+        analyse(example.text, rules=rules, locale=example.locale).categories), prior=prior)
     seconds = time.perf_counter() - started
     version = (db.session.scalar(select(func.max(CategoryModel.version))
                                  .where(CategoryModel.tenant_id == tenant.id)) or 0) + 1

@@ -5,10 +5,14 @@ Pure functions over labelled examples (no database): the pipeline's per-tenant m
 
 The model: TF-IDF over the comment's lemmas (word unigrams and bigrams) and over its characters (2-5
 letters within words, which carries across inflections and languages), then one logistic regression per
-category that has enough examples. Whether a category's labels come from the rules, the model or both is
-decided per category by cross-validation on the business's corrections (out-of-fold guesses, so no
-comment is judged by a model that saw it): the source with the best F1, the rules on a tie. A category
-with too few examples stays with the rules.
+category that has enough examples. It learns from the business's corrections and from the labelled
+comments shipped with the app (corpus(), labelled with the business's own default categories), a
+correction counting OWN_WEIGHT times: three businesses' learning curves gained +0.08 to +0.18 macro-F1
+over their rules after 500 corrections with them, +0.05 to +0.17 without (bench/categorise.py). Whether a
+category's labels come from the rules, the model or both is decided per category by cross-validation on
+the business's corrections (out-of-fold guesses, so no comment is judged by a model that saw it; the
+shipped comments are always on the training side): the source with the best F1, the rules on a tie. A
+category with fewer than MIN_POSITIVES corrections of its own stays with the rules.
 
 Tried and left out: the rules' answer as a feature of the model (stacking). On the independent sets it
 did no better after 500 corrections (+0.045 against +0.040) and worse after 942 (+0.059 against +0.082)."""
@@ -18,6 +22,8 @@ import json
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from saas.feedback import lemmas
@@ -27,7 +33,9 @@ if TYPE_CHECKING:
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import FeatureUnion
 
-MIN_EXAMPLES = 30  # corrections before a business gets a model (bench/categorise.py's learning curve)
+MIN_EXAMPLES = 30  # corrections before a business gets a model: until then its rules alone decide
+OWN_WEIGHT = 3.0  # one of the business's own corrections counts as three of the shipped comments
+CORPUS = Path(__file__).parent / "corpus"  # the project's own labelled comments (tests/data/README.md)
 MIN_POSITIVES = 6  # a category needs this many examples, and as many without it, to be learned
 FOLDS = 4
 THRESHOLD = 0.5
@@ -120,7 +128,7 @@ def _features() -> FeatureUnion:
     from sklearn.pipeline import FeatureUnion
 
     return FeatureUnion([
-        ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True)),
+        ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True, max_features=30_000)),
         ("letters", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True,
                                     max_features=30_000)),
     ])
@@ -135,6 +143,24 @@ def _classifier() -> LogisticRegression:
                               max_iter=500)
 
 
+@lru_cache(maxsize=1)
+def corpus() -> tuple[Example, ...]:
+    """The labelled comments shipped with the app, labelled with the default categories' keys."""
+    examples = []
+    for path in sorted(CORPUS.glob("*.jsonl")):
+        with path.open(encoding="utf-8") as lines:
+            examples.extend(read_examples(lines))
+    return tuple(examples)
+
+
+def corpus_for(idents_by_key: dict) -> list[Example]:
+    """The shipped comments labelled with a business's own categories (a default category's key -> its
+    ident); the labels of default categories the business no longer has are dropped."""
+    return [Example(example.text, example.locale,
+                    frozenset(idents_by_key[key] for key in example.labels if key in idents_by_key))
+            for example in corpus()]
+
+
 def learnable(examples: Sequence[Example]) -> list:
     """The categories with enough examples with and without them to learn."""
     counts: dict = {}
@@ -145,28 +171,39 @@ def learnable(examples: Sequence[Example]) -> list:
                    if count >= MIN_POSITIVES and len(examples) - count >= MIN_POSITIVES), key=str)
 
 
-def fit(examples: Sequence[Example], idents: Sequence, matrix) -> dict:
-    """One classifier per category in `idents`, fitted on all the examples (`matrix`: their features)."""
+def fit(examples: Sequence[Example], idents: Sequence, matrix, weights) -> dict:
+    """One classifier per category in `idents`, fitted on all the examples (`matrix`: their features,
+    `weights`: how much each counts)."""
     classifiers = {}
     for ident in idents:
         targets = [ident in example.labels for example in examples]
-        classifiers[ident] = _classifier().fit(matrix, targets)
+        classifier = classifiers[ident] = _classifier().fit(matrix, targets, sample_weight=weights)
+        classifier.coef_ = classifier.coef_.astype("float32")  # half the stored model, the same answers
     return classifiers
 
 
-def train(examples: Sequence[Example], rules: Callable[[Example], set], seed: int = 0) -> LearnedModel:
-    """The model a business's corrections make, each category's source chosen by cross-validation."""
-    examples = list(examples)
-    idents = learnable(examples)
+def train(examples: Sequence[Example], rules: Callable[[Example], set], seed: int = 0,
+          prior: Sequence[Example] = ()) -> LearnedModel:
+    """The model a business's corrections make, each category's source chosen by cross-validation on them.
+    `prior`: labelled comments learned from as well (corpus_for), each counting 1/OWN_WEIGHT of a
+    correction, never judged."""
+    import numpy
+
+    examples, prior = list(examples), list(prior)
+    everything = examples + prior
+    idents = learnable(everything)
     if not idents:
         return LearnedModel(None, {}, {}, len(examples))
-    texts = [lemma_text(example.text, example.locale) for example in examples]
+    texts = [lemma_text(example.text, example.locale) for example in everything]
     rule_guesses = [set(rules(example)) for example in examples]
+    weights = numpy.array([OWN_WEIGHT] * len(examples) + [1.0] * len(prior))
     # The vocabulary and its weights come from every comment's text (no label): the cross-validation's
     # models share them, and only the labels are kept from each fold.
     features = _features()
     matrix = features.fit_transform(texts)
-    learned_guesses = _out_of_fold(examples, matrix, idents, seed)
+    for _name, vectorizer in features.transformer_list:
+        vectorizer.stop_words_ = None  # the words left out, kept only for introspection: most of a pickle
+    learned_guesses = _out_of_fold(everything, len(examples), matrix, weights, idents, seed)
     quality = {}
     for ident in idents:
         truth = [ident in example.labels for example in examples]
@@ -175,23 +212,25 @@ def train(examples: Sequence[Example], rules: Callable[[Example], set], seed: in
         f1 = {"rules": f1_score(truth, by_rules), "learned": f1_score(truth, by_model),
               "both": f1_score(truth, [a or b for a, b in zip(by_rules, by_model)])}
         best = max(SOURCES, key=lambda source: (round(f1[source], 6), source == "rules"))
+        if sum(truth) < MIN_POSITIVES:  # too few of the business's own to judge by: its keywords decide
+            best = "rules"
         quality[ident] = CategoryQuality(best, sum(truth), f1)
-    return LearnedModel(features, fit(examples, idents, matrix), quality, len(examples))
+    return LearnedModel(features, fit(everything, idents, matrix, weights), quality, len(examples))
 
 
-def _out_of_fold(examples: list[Example], matrix, idents: list, seed: int) -> list[set]:
-    """For each example, the categories a model trained on the other folds gives it."""
-    guesses = [set() for _ in examples]
-    if not idents:
-        return guesses
-    order = list(range(len(examples)))
+def _out_of_fold(everything: list[Example], own: int, matrix, weights, idents: list, seed: int) -> list[set]:
+    """For each of the first `own` examples (the business's), the categories a model trained on the other
+    folds and on all the rest (the prior) gives it."""
+    guesses = [set() for _ in range(own)]
+    order = list(range(own))
     random.Random(seed).shuffle(order)
     for fold in range(FOLDS):
         test = order[fold::FOLDS]
         held = set(test)
-        training = [index for index in order if index not in held]
-        fold_idents = [ident for ident in idents if ident in learnable([examples[index] for index in training])]
-        classifiers = fit([examples[index] for index in training], fold_idents, matrix[training])
+        training = [index for index in range(len(everything)) if index not in held]
+        fold_idents = [ident for ident in idents if ident in learnable([everything[index] for index in training])]
+        classifiers = fit([everything[index] for index in training], fold_idents, matrix[training],
+                          weights[training])
         for ident, classifier in classifiers.items():
             for row, probability in zip(test, classifier.predict_proba(matrix[test])[:, 1]):
                 if probability >= THRESHOLD:
