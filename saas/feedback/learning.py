@@ -38,6 +38,7 @@ OWN_WEIGHT = 3.0  # one of the business's own corrections counts as three of the
 CORPUS = Path(__file__).parent / "corpus"  # the project's own labelled comments (tests/data/README.md)
 MIN_POSITIVES = 6  # a category needs this many examples, and as many without it, to be learned
 FOLDS = 4
+FEWER_FOLDS_FROM = 2_000  # corrections from which three folds judge a source as steadily as four (and train faster)
 THRESHOLD = 0.5
 SOURCES = ("rules", "learned", "both")
 
@@ -224,8 +225,9 @@ def _out_of_fold(everything: list[Example], own: int, matrix, weights, idents: l
     guesses = [set() for _ in range(own)]
     order = list(range(own))
     random.Random(seed).shuffle(order)
-    for fold in range(FOLDS):
-        test = order[fold::FOLDS]
+    folds = FOLDS if own < FEWER_FOLDS_FROM else FOLDS - 1
+    for fold in range(folds):
+        test = order[fold::folds]
         held = set(test)
         training = [index for index in range(len(everything)) if index not in held]
         fold_idents = [ident for ident in idents if ident in learnable([everything[index] for index in training])]
