@@ -286,6 +286,23 @@ def _rule_with_key(rules: list[CategoryRule], key: str) -> object | None:
     return next((rule.ident for rule in rules if rule.key == key), None)
 
 
+def _found_by_shape(text: str, words: Words, cyrillic: str, signals: Signals, rules: list[CategoryRule],
+                    rule_hits: list, detractor: bool) -> set:
+    """The default categories of quality, staff and waiting where the comment's shape names them (a judged
+    product, a person's name, how long it took), whatever their keywords found."""
+    found = {label for label, _, _ in rule_hits}
+    quality, staff = _rule_with_key(rules, "quality"), _rule_with_key(rules, "staff")
+    waiting, delivery = _rule_with_key(rules, "waiting"), _rule_with_key(rules, "delivery")
+    shaped = set()
+    if quality is not None and judged_product(words, signals, rule_hits, detractor, quality):
+        shaped.add(quality)
+    if staff is not None and names_a_person(words, cyrillic):
+        shaped.add(staff)
+    if waiting is not None and delivery not in found and about_time(text, signals):
+        shaped.add(waiting)
+    return shaped
+
+
 def default_rules() -> list[CategoryRule]:
     """The default taxonomy as rules (idents = keys)."""
     return [CategoryRule(key, key=key) for key in taxonomy.CATEGORY_KEYS]
@@ -339,16 +356,7 @@ def analyse(text: str, score: int | None = None, metric_key: str = "nps",
     signals = signals_in(words, cyrillic)
     rule_hits = rule_index(tuple(rules), cyrillic).hits(words, signals.idioms)
     found = {label for label, _, _ in rule_hits}
-    quality = _rule_with_key(rules, "quality")
-    if quality is not None and quality not in found and judged_product(
-            words, signals, rule_hits, band == Band.DETRACTOR, quality):
-        found.add(quality)
-    staff = _rule_with_key(rules, "staff")
-    if staff is not None and staff not in found and names_a_person(words, cyrillic):
-        found.add(staff)
-    waiting, delivery = _rule_with_key(rules, "waiting"), _rule_with_key(rules, "delivery")
-    if waiting is not None and waiting not in found and delivery not in found and about_time(text, signals):
-        found.add(waiting)
+    found |= _found_by_shape(text, words, cyrillic, signals, rules, rule_hits, band == Band.DETRACTOR)
     analysis.categories = [rule.ident for rule in rules if rule.ident in found]
     plain_cues, cues = signals.labels(), signals.labels(affirmed=True)
     analysis.sentiment = _sentiment(band, cues, plain_cues)

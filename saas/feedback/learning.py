@@ -205,18 +205,20 @@ def train(examples: Sequence[Example], rules: Callable[[Example], set], seed: in
     for _name, vectorizer in features.transformer_list:
         vectorizer.stop_words_ = None  # the words left out, kept only for introspection: most of a pickle
     learned_guesses = _out_of_fold(everything, len(examples), matrix, weights, idents, seed)
-    quality = {}
-    for ident in idents:
-        truth = [ident in example.labels for example in examples]
-        by_rules = [ident in guess for guess in rule_guesses]
-        by_model = [ident in guess for guess in learned_guesses]
-        f1 = {"rules": f1_score(truth, by_rules), "learned": f1_score(truth, by_model),
-              "both": f1_score(truth, [a or b for a, b in zip(by_rules, by_model)])}
-        best = max(SOURCES, key=lambda source: (round(f1[source], 6), source == "rules"))
-        if sum(truth) < MIN_POSITIVES:  # too few of the business's own to judge by: its keywords decide
-            best = "rules"
-        quality[ident] = CategoryQuality(best, sum(truth), f1)
+    quality = {ident: _source_of(ident, examples, rule_guesses, learned_guesses) for ident in idents}
     return LearnedModel(features, fit(everything, idents, matrix, weights), quality, len(examples))
+
+
+def _source_of(ident, examples: list[Example], rule_guesses: list[set], learned_guesses: list[set]) -> CategoryQuality:
+    """Where a category's labels come from: the source with the best F1 on the business's corrections,
+    the rules on a tie or with fewer than MIN_POSITIVES corrections of the category to judge by."""
+    truth = [ident in example.labels for example in examples]
+    by_rules = [ident in guess for guess in rule_guesses]
+    by_model = [ident in guess for guess in learned_guesses]
+    f1 = {"rules": f1_score(truth, by_rules), "learned": f1_score(truth, by_model),
+          "both": f1_score(truth, [a or b for a, b in zip(by_rules, by_model)])}
+    best = max(SOURCES, key=lambda source: (round(f1[source], 6), source == "rules"))
+    return CategoryQuality(best if sum(truth) >= MIN_POSITIVES else "rules", sum(truth), f1)
 
 
 def _out_of_fold(everything: list[Example], own: int, matrix, weights, idents: list, seed: int) -> list[set]:
