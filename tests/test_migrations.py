@@ -117,22 +117,40 @@ OLD_DELIVERY_EN = ("deliver*, courier*, shipping, shipment*, shipped, ship, parc
                    "never came")
 
 
+def _insert_categories(locale: str, categories: list[tuple[str, str]]) -> None:
+    """A business (id 1) and its default categories as rows (key, keywords), ids 1, 2, ... in order."""
+    with db.engine.begin() as connection:
+        connection.execute(sa.text("INSERT INTO tenant (id, name, slug, locale, timezone, plan, status, metric, "
+                                   "brand_color, sla_hours, created_at) VALUES (1, 'T', 't', :locale, 'UTC', "
+                                   "'free', 'active', 'nps', '#000000', 24, now())"), {"locale": locale})
+        for category_id, (key, keywords) in enumerate(categories, 1):
+            connection.execute(sa.text(
+                "INSERT INTO category (id, tenant_id, key, name, keywords, assignee_ids, next_assignee, created_at) "
+                "VALUES (:id, 1, :key, :name, :keywords, '[]', 0, now())"),
+                {"id": category_id, "key": key, "name": f"{key} {category_id}", "keywords": keywords})
+
+
 def test_default_keywords_still_as_seeded_become_words_and_edited_ones_stay(fresh_postgresql):
     app = create_app({"SQLALCHEMY_DATABASE_URI": fresh_postgresql, "REDIS_URL": None})
     with app.app_context():
         upgrade(revision="a1c3e5f7b9d2")
-        with db.engine.begin() as connection:
-            connection.execute(sa.text("INSERT INTO tenant (id, name, slug, locale, timezone, plan, status, metric, "
-                                       "brand_color, sla_hours, created_at) VALUES (1, 'T', 't', 'en', 'UTC', "
-                                       "'free', 'active', 'nps', '#000000', 24, now())"))
-            for category_id, keywords in ((1, OLD_DELIVERY_EN), (2, OLD_DELIVERY_EN + ", bike")):
-                connection.execute(sa.text(
-                    "INSERT INTO category (id, tenant_id, key, name, keywords, assignee_ids, next_assignee, created_at) "
-                    "VALUES (:id, 1, 'delivery', :name, :keywords, '[]', 0, now())"),
-                    {"id": category_id, "name": f"Delivery {category_id}", "keywords": keywords})
+        _insert_categories("en", [("delivery", OLD_DELIVERY_EN), ("delivery", OLD_DELIVERY_EN + ", bike")])
         upgrade(revision="b2d4f6a8c0e1")
         with db.engine.connect() as connection:
             stored = dict(connection.execute(sa.text("SELECT id, keywords FROM category")).all())
         db.engine.dispose()
     assert stored[1] == ", ".join(DEFAULT_TAXONOMY["delivery"]["keywords"]["en"]) and "*" not in stored[1]
     assert stored[2] == OLD_DELIVERY_EN + ", bike"  # an owner's edit is theirs
+
+
+def test_payment_s_twice_becomes_phrases_of_being_charged_twice(fresh_postgresql):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": fresh_postgresql, "REDIS_URL": None})
+    with app.app_context():
+        upgrade(revision="c4e6a8b0d2f4")
+        _insert_categories("ru", [("payment", "оплата, карта, дважды, чек"), ("staff", "персонал, дважды")])
+        upgrade(revision="e6a8c0d2f4b7")
+        with db.engine.connect() as connection:
+            stored = dict(connection.execute(sa.text("SELECT id, keywords FROM category")).all())
+        db.engine.dispose()
+    assert stored[1] == "оплата, карта, списать дважды, дважды списать, оплатить дважды, заплатить дважды, чек"
+    assert stored[2] == "персонал, дважды"  # another category's words are not payment's to change
