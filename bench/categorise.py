@@ -56,7 +56,6 @@ JUDGED_LAST = 160  # each business's last comments: never trained on
 
 def one_business_curves() -> None:
     """Each business's first comments replayed as its corrections, judged on its last JUDGED_LAST."""
-    prior = learning.corpus_for({key: key for key in CATEGORY_KEYS})
     print(f"\nthree businesses: the first comments as corrections, judged on the last {JUDGED_LAST}; "
           "the model with the shipped comments [and from the corrections alone]")
     for filename in BUSINESSES:
@@ -66,7 +65,7 @@ def one_business_curves() -> None:
         figures = []
         for count in [n for n in (50, 100, 200, 500) if n <= len(history)]:
             corrections = [example(row) for row in history[:count]]
-            both = [learning.train(corrections, learning.default_rules_say, prior=prior),
+            both = [learning.train(corrections, learning.default_rules_say, prior=learning.corpus()),
                     learning.train(corrections, learning.default_rules_say)]
             pooled, alone = (evaluate(test, lambda row, model=model: _joined(model, row)).macro_f1 for model in both)
             figures.append(f"{count}: {pooled:.3f} ({pooled - rules:+.3f}) [{alone - rules:+.3f}]")

@@ -68,8 +68,7 @@ def install(app: Flask) -> None:
                 examples = learning.read_examples(training)
             except ValueError as error:
                 raise click.BadParameter(str(error), param_hint="--train") from error
-            learned = learning.train(examples, learning.default_rules_say,
-                                     prior=learning.corpus_for({key: key for key in CATEGORY_KEYS}))
+            learned = learning.train(examples, learning.default_rules_say, prior=learning.corpus())
             order = learning.categories_in(examples, CATEGORY_KEYS)
             for ident, quality in learned.quality.items():
                 scores = ", ".join(f"{source} {f1:.2f}" for source, f1 in quality.f1.items())

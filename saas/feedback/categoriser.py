@@ -287,18 +287,17 @@ def _rule_with_key(rules: list[CategoryRule], key: str) -> object | None:
 
 
 def _found_by_shape(text: str, words: Words, cyrillic: str, signals: Signals, rules: list[CategoryRule],
-                    rule_hits: list, detractor: bool) -> set:
-    """The default categories of quality, staff and waiting where the comment's shape names them (a judged
-    product, a person's name, how long it took), whatever their keywords found."""
-    found = {label for label, _, _ in rule_hits}
+                    rule_hits: list, found: set, detractor: bool) -> set:
+    """The default categories of quality, staff and waiting that the keywords did not find (`found`) but the
+    comment's shape names: a judged product, a person's name, how long it took."""
     quality, staff = _rule_with_key(rules, "quality"), _rule_with_key(rules, "staff")
     waiting, delivery = _rule_with_key(rules, "waiting"), _rule_with_key(rules, "delivery")
     shaped = set()
-    if quality is not None and judged_product(words, signals, rule_hits, detractor, quality):
+    if quality not in found and quality is not None and judged_product(words, signals, rule_hits, detractor, quality):
         shaped.add(quality)
-    if staff is not None and names_a_person(words, cyrillic):
+    if staff not in found and staff is not None and names_a_person(words, cyrillic):
         shaped.add(staff)
-    if waiting is not None and delivery not in found and about_time(text, signals):
+    if waiting not in found and waiting is not None and delivery not in found and about_time(text, signals):
         shaped.add(waiting)
     return shaped
 
@@ -356,7 +355,7 @@ def analyse(text: str, score: int | None = None, metric_key: str = "nps",
     signals = signals_in(words, cyrillic)
     rule_hits = rule_index(tuple(rules), cyrillic).hits(words, signals.idioms)
     found = {label for label, _, _ in rule_hits}
-    found |= _found_by_shape(text, words, cyrillic, signals, rules, rule_hits, band == Band.DETRACTOR)
+    found |= _found_by_shape(text, words, cyrillic, signals, rules, rule_hits, found, band == Band.DETRACTOR)
     analysis.categories = [rule.ident for rule in rules if rule.ident in found]
     plain_cues, cues = signals.labels(), signals.labels(affirmed=True)
     analysis.sentiment = _sentiment(band, cues, plain_cues)

@@ -146,7 +146,8 @@ def _classifier() -> LogisticRegression:
 
 @lru_cache(maxsize=1)
 def corpus() -> tuple[Example, ...]:
-    """The labelled comments shipped with the app, labelled with the default categories' keys."""
+    """The labelled comments shipped with the app, labelled with the default categories' keys (as `flask
+    categorise` and the bench name categories; a business's own ids: corpus_for)."""
     examples = []
     for path in sorted(CORPUS.glob("*.jsonl")):
         with path.open(encoding="utf-8") as lines:
