@@ -12,7 +12,8 @@ The learned categoriser (saas.feedback.learning), as a business gets it: the lea
 businesses, each one's comments in the order they came over two years (written by people who never saw
 the keywords): its first 50, 100, 200, 500 as its corrections, the model joined with the rules judged on
 its last 160, against the rules alone, and against a model learned from its corrections alone, without
-the shipped comments; the held-out comments by cross-validation (a comment and its translations always
+the shipped comments; the same for three other businesses' comments, on which the way the model joins
+the rules was chosen; the held-out comments by cross-validation (a comment and its translations always
 on the same side); and the time to train on 5,000 corrections.
 """
 from __future__ import annotations
@@ -51,6 +52,7 @@ def example(row: dict) -> learning.Example:
 
 
 BUSINESSES = ("business_uk_pizza.jsonl", "business_en_salon.jsonl", "business_ru_electronics.jsonl")
+DEVELOPMENT = ("development_en_cafe.jsonl", "development_ru_car_service.jsonl", "development_uk_clothes.jsonl")
 JUDGED_LAST = 160  # each business's last comments: never trained on
 
 
@@ -60,16 +62,31 @@ def one_business_curves() -> None:
           "the model with the shipped comments [and from the corrections alone]")
     for filename in BUSINESSES:
         rows = load(DATA / filename)
-        test, history = rows[-JUDGED_LAST:], rows[:-JUDGED_LAST]
-        rules = evaluate(test).macro_f1
-        figures = []
-        for count in [n for n in (50, 100, 200, 500) if n <= len(history)]:
-            corrections = [example(row) for row in history[:count]]
-            both = [learning.train(corrections, learning.default_rules_say, prior=learning.corpus()),
-                    learning.train(corrections, learning.default_rules_say)]
-            pooled, alone = (evaluate(test, lambda row, model=model: _joined(model, row)).macro_f1 for model in both)
-            figures.append(f"{count}: {pooled:.3f} ({pooled - rules:+.3f}) [{alone - rules:+.3f}]")
-        print(f"{filename:<32} rules {rules:.3f}; after " + ", ".join(figures))
+        print(_curve(filename, rows, (50, 100, 200, 500), alone=True))
+
+
+def development_curves() -> None:
+    """The same for the three businesses the way the model joins the rules was chosen on."""
+    print("\nthree development businesses (how the model joins the rules was chosen on these), the same way")
+    for filename in DEVELOPMENT:
+        rows = load(DATA / filename)
+        print(_curve(filename, rows, (50, 100, 200, len(rows) - JUDGED_LAST), alone=False))
+
+
+def _curve(name: str, rows: list[dict], counts: tuple, alone: bool) -> str:
+    test, history = rows[-JUDGED_LAST:], rows[:-JUDGED_LAST]
+    rules = evaluate(test).macro_f1
+    figures = []
+    for count in [n for n in counts if n <= len(history)]:
+        corrections = [example(row) for row in history[:count]]
+        model = learning.train(corrections, learning.default_rules_say, prior=learning.corpus())
+        pooled = evaluate(test, lambda row: _joined(model, row)).macro_f1
+        figure = f"{count}: {pooled:.3f} ({pooled - rules:+.3f})"
+        if alone:
+            by_itself = learning.train(corrections, learning.default_rules_say)
+            figure += f" [{evaluate(test, lambda row: _joined(by_itself, row)).macro_f1 - rules:+.3f}]"
+        figures.append(figure)
+    return f"{name:<34} rules {rules:.3f}; after " + ", ".join(figures)
 
 
 def _joined(model: learning.LearnedModel, row: dict):
@@ -134,6 +151,7 @@ def main() -> int:
     print(f"\n{rate:,.0f} comments/s categorised; {baseline:,.0f} comments/s only tokenised "
           f"(categorising costs {baseline / rate:.1f}x tokenising)")
     one_business_curves()
+    development_curves()
     held_out_cross_validation(sets["held out"])
     training_time(every)
     return 0

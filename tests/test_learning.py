@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy
 import pytest
 import sqlalchemy as sa
 
@@ -70,6 +71,36 @@ def test_the_model_learns_where_the_business_corrects_its_keywords():
     assert model.quality["quality"].source == "learned"
     assert model.combine(["quality"], "A cold lager on a hot day, perfect", "en", ("quality",)) == []
     assert model.combine(["quality"], "The soup was cold again", "en", ("quality",)) == ["quality"]
+
+
+def _join(truth: list[bool], by_rules: list[bool], probabilities: list[float]) -> learning.CategoryQuality:
+    examples = [learning.Example("", "en", frozenset({"x"} if label else ())) for label in truth]
+    return learning._join_of("x", examples, [{"x"} if rule else set() for rule in by_rules],
+                             numpy.array(probabilities))
+
+
+def test_each_category_joins_the_rules_as_its_corrections_show_best():
+    truth = [True] * 8 + [False] * 8
+    # The keywords are right: the rules alone, even though the model is as good.
+    assert _join(truth, truth, [0.9] * 8 + [0.1] * 8).source == "rules"
+    # The keywords also fire on 4 comments the business corrected away, which the model tells apart, but
+    # alone the model is sure of 4 others it is wrong about: it confirms the rules and adds nothing.
+    confirming = _join(truth, [True] * 12 + [False] * 4, [0.6] * 8 + [0.3] * 4 + [0.7] * 4)
+    assert confirming.source == "both" and confirming.f1 == {"rules": 0.8, "learned": 0.8, "both": 1.0}
+    assert confirming.decides(0.6, by_rules=True) and not confirming.decides(0.3, by_rules=True)
+    assert not confirming.decides(0.7, by_rules=False)
+    # The keywords miss half of it and the model finds it: the model alone, at its own even odds.
+    assert _join(truth, [True] * 4 + [False] * 12, [0.8] * 8 + [0.2] * 8).thresholds == (0.5, 0.5)
+    # Too few corrections of it to judge by: the rules alone, whatever the model did.
+    few = [True] * 5 + [False] * 11
+    assert _join(few, [False] * 16, [0.9] * 5 + [0.1] * 11).source == "rules"
+
+
+def test_a_model_stored_before_the_thresholds_keeps_its_source():
+    quality = learning.CategoryQuality.__new__(learning.CategoryQuality)
+    quality.__setstate__({"source": "both", "examples": 9, "f1": {"rules": 0.5}})
+    assert quality.thresholds == (0.0, 0.5) and quality.source == "both" and quality.examples == 9
+    assert quality.decides(0.0, by_rules=True) and quality.decides(0.6, by_rules=False)
 
 
 def test_the_shipped_comments_are_labelled_with_the_business_s_own_categories():
@@ -175,6 +206,16 @@ def test_flask_categorise_learns_from_a_training_file(app, tmp_path):
 def test_a_training_line_that_is_not_an_example_is_named(line):
     with pytest.raises(ValueError, match="line 1"):
         learning.read_examples([line])
+
+
+def test_a_worker_keeps_only_the_models_last_asked_for(app, monkeypatch):
+    monkeypatch.setattr(learned_models, "MAX_LOADED", 2)
+    learned_models.forget_loaded()
+    with app.app_context(), unscoped():
+        for tenant_id in (901, 902, 901, 903):  # no models: the rules alone, remembered all the same
+            assert learned_models.current(tenant_id) is None
+    assert list(learned_models._loaded) == [901, 903]
+    learned_models.forget_loaded()
 
 
 def test_a_model_that_cannot_be_loaded_leaves_the_rules(app):

@@ -22,6 +22,7 @@ RETRAIN_EVERY = 20  # new corrections that call for a new model
 RETRAIN_AFTER = timedelta(hours=24)  # and at least daily while corrections come in
 KEEP_VERSIONS = 3
 CHECK_SECONDS = 60
+MAX_LOADED = 50  # models kept per process, the least recently used dropped first: ~4 MB each
 log = logging.getLogger(__name__)
 _loaded: dict[int, tuple[float, int | None, learning.LearnedModel | None]] = {}
 
@@ -61,17 +62,21 @@ def latest(tenant_id: int) -> CategoryModel | None:
 
 
 def current(tenant_id: int) -> learning.LearnedModel | None:
-    """The business's newest model, loaded once per process and version."""
+    """The business's newest model, loaded once per process and version (while among the MAX_LOADED
+    businesses last asked for)."""
     now = time.monotonic()
-    checked, version, model = _loaded.get(tenant_id, (0.0, None, None))
-    if now - checked < CHECK_SECONDS:
-        return model
-    newest = db.session.scalar(select(func.max(CategoryModel.version)).where(CategoryModel.tenant_id == tenant_id))
-    if newest != version:
-        blob = db.session.scalar(select(CategoryModel.blob).where(CategoryModel.tenant_id == tenant_id,
-                                                                  CategoryModel.version == newest))
-        model = _unpickled(blob, tenant_id, newest)
-    _loaded[tenant_id] = (now, newest, model)
+    checked, version, model = _loaded.pop(tenant_id, (0.0, None, None))
+    if now - checked >= CHECK_SECONDS:
+        newest = db.session.scalar(select(func.max(CategoryModel.version))
+                                   .where(CategoryModel.tenant_id == tenant_id))
+        if newest != version:
+            blob = db.session.scalar(select(CategoryModel.blob).where(CategoryModel.tenant_id == tenant_id,
+                                                                      CategoryModel.version == newest))
+            model = _unpickled(blob, tenant_id, newest)
+        checked, version = now, newest
+    _loaded[tenant_id] = (checked, version, model)  # a dict keeps order: the last asked for is last
+    while len(_loaded) > MAX_LOADED:
+        del _loaded[next(iter(_loaded))]
     return model
 
 
