@@ -15,7 +15,7 @@ import zipfile
 from datetime import date, datetime, timedelta
 from tempfile import SpooledTemporaryFile
 
-from sqlalchemy import Table, delete, exists, func, select
+from sqlalchemy import Table, delete, exists, func, literal, select, union_all
 
 from saas.core.extensions import db
 from saas.core.timeutil import utcnow
@@ -33,10 +33,10 @@ def tenant_tables() -> list[Table]:
 
 
 def row_counts(tenant: Tenant) -> dict[str, int]:
-    """How many rows of each table are the business's (tables where it has none are left out)."""
-    counts = {table.name: db.session.scalar(select(func.count()).select_from(table)
-                                            .where(table.c.tenant_id == tenant.id)) for table in tenant_tables()}
-    return {name: count for name, count in sorted(counts.items()) if count}
+    """How many rows of each table are the business's (tables where it has none are left out), in one query."""
+    counts = union_all(*(select(literal(table.name), func.count()).select_from(table)
+                         .where(table.c.tenant_id == tenant.id) for table in tenant_tables()))
+    return {name: count for name, count in sorted(db.session.execute(counts).all()) if count}
 
 
 def write_export(tenant: Tenant) -> SpooledTemporaryFile:

@@ -351,7 +351,8 @@ def test_viewing_as_a_member_is_read_only_sends_nothing_and_is_audited(app, tmp_
     for path in ("/team/invite", "/logout", "/account/language", "/tasks/1/reply"):
         answer = admin.post(path, data={"csrf_token": token, "email": "new@zerno.example", "role": "staff"})
         assert answer.status_code == 403, path
-        assert "banner impersonation" in answer.get_data(as_text=True)
+        page = answer.get_data(as_text=True)
+        assert "banner impersonation" in page and 'class="tenant-name"' in page  # the member's menu, as on GET
     assert len(rows(app, Message)) == emails_before
     assert admin.get("/admin/").status_code == 200  # the admin pages stay the admin's own
 

@@ -102,6 +102,7 @@ def test_the_export_holds_every_row_of_that_business_and_no_secrets(app):
     assert set(users[0]) == {"id", "email", "name", "locale", "verified_at", "created_at"}
     [event] = rows(app, AdminAuditEvent)
     assert (event.action, event.after["rows"]["response"]) == ("export", 1)
+    assert event.after["rows"] == {name: count for name, count in _counts(app, zerno["tenant"]).items() if count}
 
 
 def test_the_purge_removes_exactly_that_business_and_its_lone_accounts(app):

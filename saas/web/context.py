@@ -56,7 +56,8 @@ def current_tenant():
     return membership.tenant if membership is not None else None
 
 
-def _load_tenant_context() -> None:
+def load_tenant_context() -> None:
+    """Before each request: the signed-in user's membership of the business the session names, and its scope."""
     g.membership = None
     g.scope_token = None
     if not current_user.is_authenticated:
@@ -82,7 +83,7 @@ def install_request_context(app: Flask) -> None:
     login_manager.localize_callback = str  # the session keeps the flashed text, not a lazy string
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
-    app.before_request(_load_tenant_context)
+    app.before_request(load_tenant_context)
     app.teardown_request(_leave_tenant_context)
 
     @app.template_filter("local")

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from saas.core.extensions import db
 from saas.core.scoping import unscoped
-from saas.web.context import TENANT_SESSION_KEY
+from saas.web.context import TENANT_SESSION_KEY, load_tenant_context
 from saas.web.errors import render_error
 from tenants import admin_actions
 from tenants.models import Membership, Tenant
@@ -96,6 +96,8 @@ def install(app: Flask) -> None:
     @app.errorhandler(ReadOnlyView)
     def read_only(_error):
         db.session.rollback()
+        if "membership" not in g:  # refused before the page's business was loaded: the page shows the member's menu
+            load_tenant_context()
         return render_error(403, _("You are viewing as a member: nothing can be changed from here."))
 
     @app.context_processor
