@@ -239,3 +239,46 @@ def test_getting_started_leads_to_the_metric_the_touchpoints_and_the_links_until
     link = invitation_link(app, "sam@example.com")
     post_form(app.test_client(), link, {"name": "Sam", "password": "sam password 1"}, page=link)
     assert _getting_started(client) == []  # all set: the card is gone
+
+
+def _keywords_on_page(client, category_id: int) -> list[str]:
+    page = client.get("/categories/").get_data(as_text=True)
+    raw = re.search(rf'<textarea[^>]*name="c{category_id}-keywords"[^>]*>(.*?)</textarea>', page, re.S).group(1)
+    return [word.strip() for word in unescape(raw).split(",") if word.strip()]
+
+
+def test_a_default_keyword_taken_out_of_a_category_stops_matching_and_can_come_back(app, client):
+    from saas.feedback.models import Category
+
+    signup(client)
+    add_touchpoint(client, name="Taxi rank")
+    with app.app_context(), unscoped():
+        delivery = db.session.scalar(sa.select(Category).where(Category.key == "delivery"))
+        # A default word the app gained after this list was stored: shown, as it matches.
+        delivery.keywords = ", ".join(word for word in delivery.keyword_list if word != "parcel")
+        delivery_id = delivery.id
+        db.session.commit()
+    shown = _keywords_on_page(client, delivery_id)
+    assert "driver" in shown and "parcel" in shown
+    prefix = f"c{delivery_id}-"
+
+    def save(words):
+        saved = post_form(client, f"/categories/{delivery_id}",
+                          {f"{prefix}name": "Delivery", f"{prefix}keywords": ", ".join(words)}, page="/categories/")
+        assert saved.status_code == 302
+
+    def keys_of(comment):
+        answer(app.test_client(), touchpoint_named(app, "Taxi rank").token, score="9", comment=comment)
+        with app.app_context(), unscoped():
+            latest = db.session.scalar(sa.select(Response).order_by(Response.id.desc()))
+            return {link.category.key for link in latest.categories}
+
+    save([word for word in shown if word != "driver"])  # a taxi firm: its drivers deliver nothing
+    assert "driver" not in _keywords_on_page(client, delivery_id)
+    assert "delivery" not in keys_of("The driver knew a shortcut")
+    assert "delivery" in keys_of("The parcel came in one piece")  # the other defaults still match
+    assert "delivery" in keys_of("Водитель привёз посылку вовремя")  # other languages' defaults are not taken out
+
+    save(shown)
+    assert "driver" in _keywords_on_page(client, delivery_id)
+    assert "delivery" in keys_of("The driver knew a shortcut")

@@ -64,14 +64,30 @@ def parse_keywords(raw: str) -> str:
 
 
 def rules_for(categories: list[Category]) -> list[CategoryRule]:
-    """A default category matches its default keywords in the comment's language; the owner's own words
-    (those not in a default list) are added in the languages their letters say."""
+    """A default category matches its default keywords in the comment's language, but those the owner took
+    out of its list; the owner's own words (those not in a default list) are added in the languages their
+    letters say."""
     return [
         CategoryRule(category.id, tuple(word for word in category.keyword_list
                                         if word not in default_keywords_any_language(category.key)),
-                     key=category.key)
+                     key=category.key, dropped=frozenset(category.dropped_keywords or ()))
         for category in categories
     ]
+
+
+def keywords_shown(category: Category, locale: str) -> str:
+    """The keyword list as the owner edits it: what is stored, and for a default category the default
+    keywords in the business's language it does not hold yet (added to the app since), unless taken out."""
+    words = category.keyword_list
+    if category.key:
+        dropped = set(category.dropped_keywords or ())
+        words += [word for word in _defaults(category.key, locale) if word not in words and word not in dropped]
+    return ", ".join(words)
+
+
+def _defaults(key: str, locale: str) -> list[str]:
+    entry = DEFAULT_TAXONOMY.get(key)
+    return list(entry["keywords"][supported(locale)]) if entry else []
 
 
 def _members(tenant: Tenant, ids: list[int]) -> list[int]:
@@ -100,6 +116,10 @@ def update_category(tenant: Tenant, category_id: int, name: str, keywords: str, 
     category = get_category(tenant, category_id)
     category.name = _name(tenant, name, category_id)
     category.keywords = parse_keywords(keywords)
+    if category.key:  # the default keywords in the list the owner saw and left out stop matching
+        kept = set(category.keyword_list)
+        shown = [*(category.dropped_keywords or ()), *_defaults(category.key, tenant.locale)]
+        category.dropped_keywords = [word for word in dict.fromkeys(shown) if word not in kept]
     people = _members(tenant, assignee_ids)
     if people != category.assignee_ids:
         category.assignee_ids, category.next_assignee = people, 0

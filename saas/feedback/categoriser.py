@@ -43,6 +43,7 @@ class CategoryRule:
     ident: object
     keywords: tuple[str, ...] = ()
     key: str | None = None
+    dropped: frozenset[str] = frozenset()  # default keywords the owner took out: they do not match
 
 
 @dataclass
@@ -210,11 +211,12 @@ def _negated(tokens: list[str], position: int) -> bool:
 @lru_cache(maxsize=256)
 def rule_index(rules: tuple[CategoryRule, ...], cyrillic: str) -> KeywordIndex:
     """The rules' keywords in English and in the comment's Cyrillic language: the owner's typed ones of
-    those languages, and the default category's keywords in them."""
+    those languages, and the default category's keywords in them but those the owner took out."""
     languages = ("en", cyrillic)
     return KeywordIndex({
         rule.ident: tuple(keyword for keyword in rule.keywords if set(languages_of_keyword(keyword)) & set(languages))
-        + tuple(word for locale in languages for word in (default_keywords(rule.key, locale) if rule.key else ()))
+        + tuple(word for locale in languages for word in (default_keywords(rule.key, locale) if rule.key else ())
+                if word not in rule.dropped)
         for rule in rules
     }, cyrillic)
 

@@ -186,6 +186,8 @@ class Category(TenantScoped, db.Model):
     key: Mapped[str | None] = mapped_column(String(30))  # default-taxonomy key, None for own categories
     name: Mapped[str] = mapped_column(String(80))
     keywords: Mapped[str] = mapped_column(Text, default="")  # comma-separated words or phrases; "word*" matches beginnings
+    # Default keywords the owner took out of a default category's list: they match no more, in any language.
+    dropped_keywords: Mapped[list | None] = mapped_column(JSON, default=list)
     # Who handles it: membership ids, taken in turn (round-robin); people who left are skipped.
     assignee_ids: Mapped[list] = mapped_column(JSON, default=list)
     next_assignee: Mapped[int] = mapped_column(Integer, default=0)

@@ -21,7 +21,8 @@ class CategoryForm(FlaskForm):
     keywords = TextAreaField(
         _l("Keywords"), validators=[Length(max=10_000)],
         description=_l("Comma-separated words or short phrases, in any form: “courier” also finds couriers, "
-                        "“курьер” finds курьера. End a word with * to find every word that begins with it."),
+                        "“курьер” finds курьера. End a word with * to find every word that begins with it. "
+                        "A word taken out no longer counts."),
     )
     assignee_ids = SelectMultipleField(_l("Handled by (in turn)"), coerce=int)
 
@@ -38,7 +39,8 @@ def _form(category=None, **kwargs) -> CategoryForm:
     form = CategoryForm(**kwargs)
     form.assignee_ids.choices = member_choices(current_tenant())
     if category is not None and not form.is_submitted():
-        form.name.data, form.keywords.data = category.name, category.keywords
+        form.name.data = category.name
+        form.keywords.data = service.keywords_shown(category, current_tenant().locale)
         form.assignee_ids.data = list(category.assignee_ids or [])
     return form
 
