@@ -11,6 +11,7 @@ import pytest
 from saas.feedback import learning
 from saas.feedback.categoriser import CategoryRule, analyse
 from saas.feedback.evaluation import evaluate, load
+from saas.feedback.taxonomy import CATEGORY_KEYS
 
 LABELLED = learning.CORPUS / "labelled_comments.jsonl"
 DATA = Path(__file__).parent / "data"
@@ -87,6 +88,15 @@ def test_a_keyword_inside_an_idiom_does_not_count(text, locale, absent):
 ])
 def test_a_judged_product_is_about_quality(text, score, locale, expected):
     assert analyse(text, score, locale=locale).categories == expected
+
+
+def test_a_word_taken_out_of_a_category_counts_neither_as_its_keyword_nor_as_its_judgement():
+    bar = [CategoryRule(key, key=key, dropped=frozenset({"cold"}) if key == "quality" else frozenset())
+           for key in CATEGORY_KEYS]
+    assert analyse("The beer was ice cold, perfect", 9, locale="en").categories == ["quality"]
+    assert analyse("The beer was ice cold, perfect", 9, locale="en", rules=bar).categories == []
+    assert analyse("The beer was stale", 9, locale="en", rules=bar).categories == ["quality"]
+    assert analyse("Пиво было холодное", 9, locale="ru", rules=bar).categories == ["quality"]
 
 
 @pytest.mark.parametrize("text, locale, expected", [

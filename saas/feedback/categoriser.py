@@ -257,18 +257,20 @@ def signals_in(words: Words, cyrillic: str) -> Signals:
                             if label != "idiom" and idioms.isdisjoint(range(position, position + length))])
 
 
-def judged_product(words: Words, signals: Signals, rule_hits: list, detractor: bool, quality: object) -> bool:
+def judged_product(words: Words, signals: Signals, rule_hits: list, detractor: bool, quality: CategoryRule) -> bool:
     """Whether a clause names a product or a service's result, nothing else a category is about, and
     judges it (praise, displeasure, a problem; or any clause of a detractor's): "the roses wilted in a
-    day" is about quality, "ordered roses for mum" is not, nor is "the card machine ate my card"."""
+    day" is about quality, "ordered roses for mum" is not, nor is "the card machine ate my card". A word
+    the owner took out of quality's keywords judges nothing (a bar's "cold" beer)."""
     judging = {"praise", "displeasure", "problem"}
     for label, position, _negated in signals.hits:
         if label != "product":
             continue
         clause = words.clauses[position]
-        if any(words.clauses[at] == clause and rule != quality for rule, at, _ in rule_hits):
+        if any(words.clauses[at] == clause and rule != quality.ident for rule, at, _ in rule_hits):
             continue
         if detractor or any(words.clauses[at] == clause and cue in judging and not negated
+                            and not quality.dropped.intersection((words.surface[at], *words.lemmas[at]))
                             for cue, at, negated in signals.hits):
             return True
     return False
@@ -285,18 +287,24 @@ def about_time(text: str, signals: Signals) -> bool:
 
 def _rule_with_key(rules: list[CategoryRule], key: str) -> object | None:
     """The ident of the business's category that is the default one `key` (it may have been renamed)."""
-    return next((rule.ident for rule in rules if rule.key == key), None)
+    rule = _default_rule(rules, key)
+    return rule.ident if rule else None
+
+
+def _default_rule(rules: list[CategoryRule], key: str) -> CategoryRule | None:
+    return next((rule for rule in rules if rule.key == key), None)
 
 
 def _found_by_shape(text: str, words: Words, cyrillic: str, signals: Signals, rules: list[CategoryRule],
                     rule_hits: list, found: set, detractor: bool) -> set:
     """The default categories of quality, staff and waiting that the keywords did not find (`found`) but the
     comment's shape names: a judged product, a person's name, how long it took."""
-    quality, staff = _rule_with_key(rules, "quality"), _rule_with_key(rules, "staff")
+    quality, staff = _default_rule(rules, "quality"), _rule_with_key(rules, "staff")
     waiting, delivery = _rule_with_key(rules, "waiting"), _rule_with_key(rules, "delivery")
     shaped = set()
-    if quality not in found and quality is not None and judged_product(words, signals, rule_hits, detractor, quality):
-        shaped.add(quality)
+    if quality is not None and quality.ident not in found and judged_product(words, signals, rule_hits, detractor,
+                                                                             quality):
+        shaped.add(quality.ident)
     if staff not in found and staff is not None and names_a_person(words, cyrillic):
         shaped.add(staff)
     if waiting not in found and waiting is not None and delivery not in found and about_time(text, signals):
