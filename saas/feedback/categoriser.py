@@ -14,7 +14,8 @@ Three of the default categories are also found without their keywords, where the
 so (each measured on the independently written comments, tests/data/README.md): a clause that names a
 product or a service's result, nothing another category is about, and judges it is about quality ("the
 roses wilted in a day"); a person named by their first name or surname in a Russian or Ukrainian comment
-is one of the staff ("спасибо Ольге"); speed and how long something took are about waiting, unless the
+is one of the staff ("спасибо Ольге"), and so is someone an English comment calls he or she, unless it
+names a relative, a friend or a pet ("she redid it for free"); speed and how long something took are about waiting, unless the
 comment is about a delivery ("done in 10 minutes").
 """
 from __future__ import annotations
@@ -72,6 +73,7 @@ class Words:
     lemmas: list[tuple[str, ...]]
     clauses: list[int] = field(default_factory=list)
     capitalised: list[bool] = field(default_factory=list)  # written with a capital, not starting a sentence
+    titled: list[bool] = field(default_factory=list)  # written with a capital (not all capitals), anywhere
 
 
 def read(text: str, locale_hint: str | None) -> tuple[Words, str, str]:
@@ -81,33 +83,47 @@ def read(text: str, locale_hint: str | None) -> tuple[Words, str, str]:
     found = list(_WORD.finditer(normal))
     tokens = [match.group() for match in found]
     cyrillic = lemmas.cyrillic_language(tokens, locale_hint)
-    clauses, capitals = _clauses_and_capitals(text, normal, found)
-    words = Words(tokens, lemmas.lemmas(tokens, cyrillic), clauses, capitals)
+    clauses, capitals, titled = _clauses_and_capitals(text, normal, found)
+    words = Words(tokens, lemmas.lemmas(tokens, cyrillic), clauses, capitals, titled)
     return words, lemmas.language_of(tokens, locale_hint), cyrillic
 
 
-def _clauses_and_capitals(text: str, normal: str, found: list[re.Match]) -> tuple[list[int], list[bool]]:
-    """Each word's clause number, and whether it is written with a capital (not all capitals) but does not
-    start a sentence."""
+def _clauses_and_capitals(text: str, normal: str, found: list[re.Match]) -> tuple[list[int], list[bool], list[bool]]:
+    """Each word's clause number, whether it is written with a capital (not all capitals) but does not
+    start a sentence, and whether it is written with a capital at all."""
     clause_breaks = [match.end() for match in _CLAUSE_BREAK.finditer(text)]
     sentence_breaks = [match.end() for match in _SENTENCE_BREAK.finditer(text)]
     comparable = len(normal) == len(text)  # lower() kept every letter in its place (it nearly always does)
-    clauses, capitals, joined, previous_sentence = [], [], 0, -1
+    clauses, capitals, titled, joined, previous_sentence = [], [], [], 0, -1
     for match in found:
         if match.group() in taxonomy.CLAUSE_WORDS:
             joined += 1
         clauses.append(bisect.bisect_right(clause_breaks, match.start()) + joined)
         sentence = bisect.bisect_right(sentence_breaks, match.start())
         written = text[match.start():match.end()] if comparable else ""
-        capitals.append(sentence == previous_sentence and written[:1].isupper() and not written.isupper())
+        titled.append(written[:1].isupper() and not written.isupper())
+        capitals.append(sentence == previous_sentence and titled[-1])
         previous_sentence = sentence
-    return clauses, capitals
+    return clauses, capitals, titled
 
 
 def names_a_person(words: Words, cyrillic: str) -> bool:
-    """Whether the comment names someone ("спасибо Ольге", "у Тимура"): in a review, one of the staff."""
-    return any(flag and lemmas.is_first_name_or_surname(word, cyrillic)
-               for word, flag in zip(words.surface, words.capitalised))
+    """Whether the comment names someone ("спасибо Ольге", "у Тимура") or, in English, speaks of someone
+    (someone_in_english): in a review, one of the staff."""
+    return someone_in_english(words, cyrillic) or any(flag and lemmas.is_first_name_or_surname(word, cyrillic)
+                                                      for word, flag in zip(words.surface, words.capitalised))
+
+
+def someone_in_english(words: Words, cyrillic: str) -> bool:
+    """He or she, in a comment that names no relative, friend or pet ("she redid it for free"); or a name
+    the dictionary does not know that a he or she later refers to ("Kasia made my dad's coffee, she...")."""
+    pronouns = [position for position, word in enumerate(words.surface) if word in taxonomy.PERSONAL_PRONOUNS]
+    if not pronouns:
+        return False
+    if taxonomy.NOT_STAFF_PEOPLE.isdisjoint(lemma for readings in words.lemmas for lemma in readings):
+        return True
+    return any(titled and len(word) > 2 and lemmas.script_language(word, cyrillic) == "en"
+               and not lemmas.is_english_word(word) for word, titled in zip(words.surface[:pronouns[-1]], words.titled))
 
 
 Part = tuple[str, str, bool]  # (as written, its lemma, is_stem)

@@ -94,6 +94,12 @@ def is_first_name_or_surname(word: str, locale: str) -> bool:
     return bool({"Name", "Surn", "Patr"} & _analyser(locale).parse(word)[0].tag.grammemes)
 
 
+@lru_cache(maxsize=50_000)
+def is_english_word(word: str) -> bool:
+    """Whether the English dictionary knows the word (or the word before its "'s"): "Kasia" it does not."""
+    return simplemma.is_known(word.split("'")[0], lang="en")
+
+
 def warm() -> None:
     """Load the dictionaries now (a worker at start) rather than in the first comment's job."""
     for locale in ("en", "ru", "uk"):

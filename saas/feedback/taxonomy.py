@@ -260,6 +260,15 @@ PRODUCTS = {
            "результат"],
 }
 
+# Someone an English comment calls he or she is one of the staff, unless it names a relative, a friend or a
+# pet (these words, as lemmas), whom the pronoun may be about. Measured: in Russian and Ukrainian comments
+# the same rule gained nothing.
+PERSONAL_PRONOUNS = {"he", "she", "him", "her", "his", "he's", "she's"}
+NOT_STAFF_PEOPLE = {"son", "daughter", "husband", "wife", "mum", "mom", "mother", "dad", "father", "partner", "friend",
+                    "boyfriend", "girlfriend", "kid", "baby", "dog", "cat", "gran", "grandma", "granny", "grandad",
+                    "grandpa", "nan", "sister", "brother", "aunt", "uncle", "niece", "nephew", "boy", "girl", "toddler",
+                    "child", "mate", "colleague", "boss", "fiance", "fiancee", "hubby"}
+
 # Speed, and how long something took ("in 10 minutes", "за два дні"): about waiting, unless the comment is
 # about a delivery (then it is the delivery's speed).
 SPEED_WORDS = {"en": ["quick", "fast", "speedy"], "ru": ["быстро", "быстрый"], "uk": ["швидко", "швидкий"]}
