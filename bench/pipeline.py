@@ -1,6 +1,6 @@
 """Pipeline throughput against RQ's own per-job cost.
 
-    python -m bench.pipeline [--responses 5000] [--workers 2]
+    python -m bench.pipeline [--responses 5000] [--workers 2] [--learned]
 
 On a fresh PostgreSQL database (DATABASE_URL names the server) and a redis-server of its
 own: stores N realistic responses (English, Russian and Ukrainian comments, all bands),
@@ -8,7 +8,8 @@ enqueues process_response for each and drains the queue with W `rq worker --burs
 processes run as the Procfile runs them (assignment emails are queued and delivered to
 the outbox folder by the same workers). Then drains N no-op jobs the same way. Rounds
 alternate the two; prints the median responses per second, the median no-op jobs per
-second, and their ratio (target: at least 0.25).
+second, and their ratio (target: at least 0.25). With --learned the business first gets a categoriser
+learned from 300 corrections, which process_response then joins with the rules.
 """
 from __future__ import annotations
 
@@ -30,7 +31,9 @@ from rq.registry import FailedJobRegistry
 
 from bench.common import ROOT, create_business
 from bench.jobs import noop
-from tests.support.apps import scratch_database
+from saas.core.extensions import db
+from saas.core.scoping import unscoped
+from tests.support.apps import bare_app, dispose, scratch_database
 from tests.support.processes import OwnRedis, worker_command
 from worker.jobs import process_response
 from worker.queue import RESULT_TTL
@@ -55,6 +58,37 @@ def store_responses(url: str, business: dict, count: int) -> list[int]:
         ids = _insert(conn, rows)
     engine.dispose()
     return ids
+
+
+def give_a_learned_model(url: str, business: dict, corrections: int = 300) -> int:
+    """The business as it is after `corrections` corrections: answers with the shipped labelled comments,
+    each corrected to its labels, and the model train_for makes of them (the pipeline then loads it).
+    Returns how many answers it stored."""
+    from saas.feedback import categories, learned_models, learning
+    from saas.feedback.models import Correction
+    from tenants.models import Tenant
+
+    shipped = random.Random(11).sample(learning.corpus(), corrections)
+    app = bare_app(url)
+    with app.app_context(), unscoped():
+        tenant = db.session.get(Tenant, business["tenant"])
+        ids = {category.key: category.id for category in categories.ensure_categories(tenant) if category.key}
+        db.session.commit()
+        rows = [{"tenant_id": tenant.id, "touchpoint_id": business["touchpoint_id"], "metric": "nps", "score": 5,
+                 "comment": example.text, "consent": False, "locale": example.locale or "en", "channel": "link",
+                 "hidden": "{}", "state": "categorised", "submission_key": secrets.token_urlsafe(24)}
+                for example in shipped]
+        with db.engine.begin() as conn:
+            answers = _insert(conn, rows)
+        for answer, example in zip(answers, shipped):
+            db.session.add(Correction(tenant_id=tenant.id, response_id=answer,
+                                      category_ids=sorted(ids[key] for key in example.labels)))
+        db.session.commit()
+        stored = learned_models.train_for(tenant)
+        db.session.commit()
+        print(f"learned model: version {stored.version} from {stored.examples} corrections, {len(stored.blob) / 1e6:.1f} MB")
+    dispose(app)
+    return len(answers)
 
 
 def _insert(conn, rows) -> list[int]:
@@ -88,6 +122,8 @@ def main() -> int:
     parser.add_argument("--responses", type=int, default=5000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--learned", action="store_true",
+                        help="give the business a model learned from 300 corrections first, as a business has after a while")
     args = parser.parse_args()
 
     pipeline_rates, noop_rates = [], []
@@ -97,6 +133,7 @@ def main() -> int:
                "OUTBOX_DIR": os.path.join(tmp, "outbox"), "PYTHONPATH": str(ROOT)}
         env.pop("SMTP_URL", None)
         business = create_business(url)
+        corrected = give_a_learned_model(url, business) if args.learned else 0
         queue = Queue("default", connection=Redis.from_url(redis_url))
         for _ in range(args.rounds):  # alternating rounds: a noisy neighbour hits both alike
             ids = store_responses(url, business, args.responses)
@@ -106,10 +143,11 @@ def main() -> int:
             queue.enqueue_many([Queue.prepare_data(noop, result_ttl=RESULT_TTL) for _ in range(args.responses)])
             noop_rates.append(args.responses / drain(redis_url, env, args.workers))
         processed, tasks, emails = counts(url)
+        processed -= corrected
 
     pipeline_rate, noop_rate = statistics.median(pipeline_rates), statistics.median(noop_rates)
     print(f"{args.responses} responses x {args.rounds} rounds, {args.workers} workers "
-          f"(rq worker -w worker.app_worker.AppWorker --burst); medians")
+          f"(rq worker -w worker.app_worker.AppWorker --burst){', with a learned model' if args.learned else ''}; medians")
     print(f"pipeline: {pipeline_rate:8.1f} responses/s  {[round(r) for r in pipeline_rates]}"
           f"  ({processed} processed, {tasks} tasks, {emails} emails sent)")
     print(f"no-op:    {noop_rate:8.1f} jobs/s       {[round(r) for r in noop_rates]}")
