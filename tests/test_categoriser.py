@@ -127,6 +127,13 @@ def test_a_fresh_baguette_is_not_a_bug_to_fix():
     assert not analyse("Купила глюкозу и свежий багет", 8, locale="ru").needs_action  # a passive
 
 
+def test_a_passive_s_problem_in_passing_is_no_task_but_a_displeased_passive_s_is():
+    in_passing = analyse("Lovely cut, the wait was a bit slow though", 8, locale="en")
+    assert in_passing.categories == ["waiting", "quality"] and not in_passing.needs_action
+    displeased = analyse("The card terminal was broken again, really annoying", 7, locale="en")
+    assert displeased.sentiment == "negative" and displeased.needs_action
+
+
 def test_a_comment_is_read_in_its_own_language():
     on_an_english_page = analyse("Курьер опоздал на два часа", 3, locale="en")
     assert on_an_english_page.language == "ru" and on_an_english_page.categories == ["delivery"]

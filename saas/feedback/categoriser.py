@@ -391,9 +391,9 @@ def analyse(text: str, score: int | None = None, metric_key: str = "nps",
     unhappy = band == Band.DETRACTOR or analysis.sentiment == "negative"
     complaint = unhappy and (bool(tokens) or contact_given)
     # A detractor who names what it was about has named a problem (unless it is only the price: what to
-    # charge is no fault to fix); promoters mention small problems in passing, and only a displeased
-    # promoter's problem is work.
+    # charge is no fault to fix); promoters and passives mention small problems in passing ("a bit slow"),
+    # and only a displeased one's problem is work (the unhappy).
     named_problem = problem or (band == Band.DETRACTOR and bool(found - {_rule_with_key(rules, "price")}))
-    analysis.needs_action = named_problem and (band != Band.PROMOTER or analysis.sentiment == "negative")
+    analysis.needs_action = named_problem and unhappy
     analysis.needs_reply = bool(complaint or question or wants_contact)
     return analysis
