@@ -112,6 +112,12 @@ def test_the_shipped_comments_are_labelled_with_the_business_s_own_categories():
     assert all(not (example.labels - {17, 4}) for example in mine)
 
 
+def test_a_correction_that_is_also_a_shipped_comment_is_judged_by_models_that_never_saw_it():
+    alone = learning.train(_examples(), learning.default_rules_say)
+    with_itself = learning.train(_examples(), learning.default_rules_say, prior=_examples())
+    assert with_itself.quality["parking"].f1 == alone.quality["parking"].f1
+
+
 def test_too_few_corrections_learn_nothing():
     few = _examples()[:4]
     model = learning.train(few, learning.default_rules_say)

@@ -214,10 +214,12 @@ def train(examples: Sequence[Example], rules: Callable[[Example], set], seed: in
           prior: Sequence[Example] = ()) -> LearnedModel:
     """The model a business's corrections make, each category's source chosen by cross-validation on them.
     `prior`: labelled comments learned from as well (corpus_for), each counting 1/OWN_WEIGHT of a
-    correction, never judged."""
+    correction, never judged; one the business corrected itself is its correction only."""
     import numpy
 
-    examples, prior = list(examples), list(prior)
+    examples = list(examples)
+    own_texts = {example.text for example in examples}
+    prior = [example for example in prior if example.text not in own_texts]  # never a comment on both sides
     everything = examples + prior
     idents = learnable(everything)
     if not idents:
