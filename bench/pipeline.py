@@ -86,7 +86,8 @@ def give_a_learned_model(url: str, business: dict, corrections: int = 300) -> in
         db.session.commit()
         stored = learned_models.train_for(tenant)
         db.session.commit()
-        print(f"learned model: version {stored.version} from {stored.examples} corrections, {len(stored.blob) / 1e6:.1f} MB")
+        print(f"learned model: version {stored.version} from {stored.examples} corrections, "
+              f"{len(stored.blob) / 1e6:.1f} MB")
     dispose(app)
     return len(answers)
 
@@ -123,7 +124,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--learned", action="store_true",
-                        help="give the business a model learned from 300 corrections first, as a business has after a while")
+                        help="first give the business a model learned from 300 corrections, as it has after a while")
     args = parser.parse_args()
 
     pipeline_rates, noop_rates = [], []
@@ -146,8 +147,9 @@ def main() -> int:
         processed -= corrected
 
     pipeline_rate, noop_rate = statistics.median(pipeline_rates), statistics.median(noop_rates)
+    learned = ", with a learned model" if args.learned else ""
     print(f"{args.responses} responses x {args.rounds} rounds, {args.workers} workers "
-          f"(rq worker -w worker.app_worker.AppWorker --burst){', with a learned model' if args.learned else ''}; medians")
+          f"(rq worker -w worker.app_worker.AppWorker --burst){learned}; medians")
     print(f"pipeline: {pipeline_rate:8.1f} responses/s  {[round(r) for r in pipeline_rates]}"
           f"  ({processed} processed, {tasks} tasks, {emails} emails sent)")
     print(f"no-op:    {noop_rate:8.1f} jobs/s       {[round(r) for r in noop_rates]}")

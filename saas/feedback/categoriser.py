@@ -15,8 +15,8 @@ so (each measured on the independently written comments, tests/data/README.md): 
 product or a service's result, nothing another category is about, and judges it is about quality ("the
 roses wilted in a day"); a person named by their first name or surname in a Russian or Ukrainian comment
 is one of the staff ("спасибо Ольге"), and so is someone an English comment calls he or she, unless it
-names a relative, a friend or a pet ("she redid it for free"); speed and how long something took are about waiting, unless the
-comment is about a delivery ("done in 10 minutes").
+names a relative, a friend or a pet ("she redid it for free"); speed and how long something took are
+about waiting, unless the comment is about a delivery ("done in 10 minutes").
 """
 from __future__ import annotations
 

@@ -14,11 +14,12 @@ rules find the category and another where they do not. (0, never) is the rules a
 model alone; anything else both: the model confirming the rules, adding to them, or each where it is
 surer. The pair is the one with the best F1 on the business's corrections by cross-validation
 (out-of-fold probabilities, so no comment is judged by a model that saw it; the shipped comments are
-always on the training side); of equally good ones, the simplest (JOINS). A category with fewer than MIN_POSITIVES corrections
-of its own stays with the rules. Replaying three development businesses' comments as corrections
-(corpus/development_*.jsonl, bench/categorise.py), before they shipped, this join gained +0.085 macro-F1
-over the rules on average over 50 to 440 corrections, against +0.064 for the earlier choice of one of the
-rules, the model at even odds or their union; it gained more on each of the three businesses.
+always on the training side); of equally good ones, the simplest (JOINS). A category with fewer than
+MIN_POSITIVES corrections of its own stays with the rules. Replaying three development businesses'
+comments as corrections (corpus/development_*.jsonl, bench/categorise.py), before they shipped, this join
+gained +0.085 macro-F1 over the rules on average over 50 to 440 corrections, against +0.064 for the
+earlier choice of one of the rules, the model at even odds or their union; it gained more on each of the
+three businesses.
 
 Tried and left out: the rules' answer as a feature of the model (stacking). On the independent sets it
 did no better after 500 corrections (+0.045 against +0.040) and worse after 942 (+0.059 against +0.082)."""
