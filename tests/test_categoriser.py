@@ -123,6 +123,15 @@ def test_a_price_found_too_high_gets_a_reply_but_no_task_to_fix(text, locale):
     assert analyse("Overpriced, and the cup was broken", 3).needs_action
 
 
+@pytest.mark.parametrize("text, locale, expected", [
+    ("Очень красиво и недорого", "ru", ["price"]),  # the "не-" antonym of a keyword ("дорого")
+    ("Гарно і недорого", "uk", ["price"]),
+    ("Неделю назад купила, всё нормально", "ru", []),  # "неделя" is no antonym of anything
+])
+def test_a_ne_antonym_of_a_keyword_is_about_the_same_thing(text, locale, expected):
+    assert analyse(text, 9, locale=locale).categories == expected
+
+
 def test_a_fresh_baguette_is_not_a_bug_to_fix():
     assert not analyse("Купила глюкозу и свежий багет", 8, locale="ru").needs_action  # a passive
 

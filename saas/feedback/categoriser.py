@@ -1,12 +1,12 @@
 """Reading a comment: which categories, what sentiment, does it need a reply, an action.
 
-Pure functions over text: no database, no Flask, so `flask categorise`, the pipeline and
-the tests all run exactly the same code. A comment is read in its own language
-(saas.feedback.lemmas: Latin words in English, Cyrillic ones in Russian or Ukrainian, whichever the
-comment is in, the survey's where nothing tells) and compared with those languages' keywords only,
-word by word as lemmas: "курьера" matches the keyword
-"курьер", "waited" matches "wait" but "waiter" does not. A keyword ending in * matches
-words that begin with it (as written or as a lemma). No typo matching: on real comments it
+Pure functions over text: no database, no Flask, so `flask categorise`, the pipeline and the tests all
+run exactly the same code. A comment is read in its own language (saas.feedback.lemmas: Latin words in
+English, Cyrillic ones in Russian or Ukrainian, whichever the comment is in, the survey's where nothing
+tells) and compared with those languages' keywords only, word by word as lemmas: "курьера" matches the
+keyword "курьер", "waited" matches "wait" but "waiter" does not. A keyword ending in * matches words that
+begin with it (as written or as a lemma); a Russian or Ukrainian "не-" word matches the one-word keyword
+it is the antonym of ("недорого" is about price, as "дорого" is). No typo matching: on real comments it
 created more errors ("extensive" read as "expensive") than it fixed. A problem word right after
 "not"/"не"/"ні" names no problem, and no keyword counts inside an idiom ("в свою очередь").
 
@@ -33,6 +33,7 @@ CACHED_FORMS = 100_000  # per keyword index: the words seen, with the keywords e
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)
 _CLAUSE_BREAK = re.compile(r"[.,;:!?()\n—–]+")
 _SENTENCE_BREAK = re.compile(r"[.!?\n]+")
+_CYRILLIC = re.compile(r"[а-яёіїєґ]")
 
 
 @dataclass(frozen=True)
@@ -159,10 +160,13 @@ class KeywordIndex:
     indexed by their first word, so that reading a comment costs a few lookups per word rather than a
     pass over every keyword."""
 
-    def __init__(self, labelled_keywords: dict[object, tuple[str, ...]], cyrillic: str):
+    def __init__(self, labelled_keywords: dict[object, tuple[str, ...]], cyrillic: str, antonyms: bool = False):
         self.exact: dict[str, list] = {}  # a word, as written or as its lemma -> entries
         self.stems: dict[str, list] = {}
         self._by_form: dict[str, tuple] = {}  # a form -> the entries it starts (a cache)
+        self.cyrillic = cyrillic
+        self.antonyms = antonyms  # a Cyrillic "не-" word also matches its one-word keyword: недорого, неудобный
+        self._by_antonym: dict[str, tuple] = {}
         for label, keywords in labelled_keywords.items():
             for keyword in keywords:
                 parts = parse_keyword(keyword, cyrillic)
@@ -191,7 +195,21 @@ class KeywordIndex:
 
     def _starting_at(self, words: Words, position: int) -> list:
         forms = (words.surface[position], *words.lemmas[position])
-        return list(dict.fromkeys(entry for form in forms for entry in self._starting_with(form)))
+        entries = [entry for form in forms for entry in self._starting_with(form)]
+        if self.antonyms and words.surface[position].startswith("не"):
+            entries += self._antonym_of(words.surface[position])
+        return list(dict.fromkeys(entries))
+
+    def _antonym_of(self, word: str) -> tuple:
+        """The one-word keywords the word is the "не-" antonym of, as written or as lemmas ("недорого": дорого)."""
+        entries = self._by_antonym.get(word)
+        if entries is None:
+            rest = word[2:]
+            forms = (rest, *lemmas.readings(rest, self.cyrillic)) if len(rest) > 3 and _CYRILLIC.search(rest) else ()
+            entries = tuple(entry for form in forms for entry in self.exact.get(form, ()) if len(entry[1]) == 1)
+            if len(self._by_antonym) < CACHED_FORMS:
+                self._by_antonym[word] = entries
+        return entries
 
     def found(self, words: Words) -> list[tuple[object, int, int]]:
         """Every keyword in the text: (its label, the position of its first word, its length in words)."""
@@ -234,7 +252,7 @@ def rule_index(rules: tuple[CategoryRule, ...], cyrillic: str) -> KeywordIndex:
         + tuple(word for locale in languages for word in (default_keywords(rule.key, locale) if rule.key else ())
                 if word not in rule.dropped)
         for rule in rules
-    }, cyrillic)
+    }, cyrillic, antonyms=True)
 
 
 @lru_cache(maxsize=2)
