@@ -14,9 +14,9 @@ the keywords): its first 50, 100, 200, 500 as its corrections, the model joined 
 its last 160, against the rules alone, and against a model learned from its corrections alone, without
 the shipped comments; the same for three other businesses' comments, on which the way the model joins
 the rules was chosen; the held-out comments by cross-validation (a comment and its translations always
-on the same side); the independent test set judged by the rules joined with a model learned from the
-other businesses' comments, as `flask categorise --train` would; and the time to train on 5,000
-corrections.
+on the same side); the independent and the reviews test sets judged by the rules joined with a model
+learned from the other businesses' comments, as `flask categorise --train` would; and the time to train
+on 5,000 corrections.
 """
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ from saas.feedback.taxonomy import CATEGORY_KEYS
 DATA = ROOT / "tests" / "data"
 SETS = {"development": learning.CORPUS / "labelled_comments.jsonl", "held out": DATA / "heldout_comments.jsonl",
         "independent, development": learning.CORPUS / "independent_dev.jsonl",
-        "independent, test": DATA / "independent_test.jsonl"}
+        "independent, test": DATA / "independent_test.jsonl", "reviews, development": learning.CORPUS / "reviews.jsonl",
+        "reviews, test": DATA / "reviews_test.jsonl"}
 
 
 def report(name: str, rows: list[dict]) -> None:
@@ -124,15 +125,18 @@ def held_out_cross_validation(test: list[dict], folds: int = 5) -> None:
           f"({scores.macro_f1 - rules.macro_f1:+.3f})")
 
 
-def learned_from_other_businesses(test: list[dict]) -> None:
+def learned_from_other_businesses(tests: dict[str, list[dict]]) -> None:
     """As `flask categorise --train FILE` with a few thousand labelled comments of other businesses: the
     three judged businesses' comments before their last JUDGED_LAST, and the shipped ones."""
     examples = [example(row) for filename in BUSINESSES for row in load(DATA / filename)[:-JUDGED_LAST]]
     model = learning.train(examples, learning.default_rules_say, prior=learning.corpus())
-    rules, joined = evaluate(test), evaluate(test, lambda row: _joined(model, row))
-    locales = "  ".join(f"{locale} {f1:.3f}" for locale, f1 in joined.per_locale.items())
-    print(f"independent test set, rules joined with a model of {len(examples):,} other businesses' comments "
-          f"and the shipped ones (as --train): {joined.macro_f1:.3f} ({locales}); rules alone {rules.macro_f1:.3f}")
+    print(f"rules joined with a model of {len(examples):,} other businesses' comments and the "
+          f"{len(learning.corpus()):,} shipped ones (as --train):")
+    for name, test in tests.items():
+        rules, joined = evaluate(test), evaluate(test, lambda row: _joined(model, row))
+        locales = "  ".join(f"{locale} {f1:.3f}" for locale, f1 in joined.per_locale.items())
+        judged = "  ".join(f"{key} {joined.per_category[key][2]:.2f}" for key in ("staff", "quality", "price"))
+        print(f"  {name}: {joined.macro_f1:.3f} ({locales}; {judged}); rules alone {rules.macro_f1:.3f}")
 
 
 def training_time(rows: list[dict], size: int = 5000) -> None:
@@ -171,7 +175,7 @@ def main() -> int:
     one_business_curves()
     development_curves()
     held_out_cross_validation(sets["held out"])
-    learned_from_other_businesses(sets["independent, test"])
+    learned_from_other_businesses({name: sets[name] for name in ("independent, test", "reviews, test")})
     training_time(every)
     return 0
 

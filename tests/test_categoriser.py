@@ -32,14 +32,19 @@ def test_macro_f1_stays_at_or_above_0_8():
     assert scores.reply_accuracy >= 0.9 and scores.action_accuracy >= 0.9
 
 
-@pytest.mark.parametrize("path", [learning.CORPUS / "independent_dev.jsonl", DATA / "independent_test.jsonl"],
-                         ids=["independent_dev", "independent_test"])
-def test_comments_written_without_the_keywords_stay_above_their_floor(path):
-    """A floor against regressions on comments by writers who never saw the keywords (0.675 and 0.686 when
-    set): a change that helps the development set at their cost shows here."""
+@pytest.mark.parametrize("path, macro_f1, each_locale, action, reply", [
+    (learning.CORPUS / "independent_dev.jsonl", 0.65, 0.62, 0.9, 0.93),
+    (DATA / "independent_test.jsonl", 0.65, 0.62, 0.9, 0.93),
+    (learning.CORPUS / "reviews.jsonl", 0.62, 0.59, 0.83, 0.88),
+    (DATA / "reviews_test.jsonl", 0.62, 0.6, 0.83, 0.87),
+], ids=["independent_dev", "independent_test", "reviews", "reviews_test"])
+def test_comments_written_without_the_keywords_stay_above_their_floor(path, macro_f1, each_locale, action, reply):
+    """A floor against regressions on comments by writers who never saw the keywords (when set: 0.675 and
+    0.686 on the independent sets, 0.647 and 0.648 on the reviews): a change that helps the development set
+    at their cost shows here."""
     scores = evaluate(load(path))
-    assert scores.macro_f1 >= 0.65 and min(scores.per_locale.values()) >= 0.62, scores.per_locale
-    assert scores.action_accuracy >= 0.9 and scores.reply_accuracy >= 0.93
+    assert scores.macro_f1 >= macro_f1 and min(scores.per_locale.values()) >= each_locale, scores.per_locale
+    assert scores.action_accuracy >= action and scores.reply_accuracy >= reply
 
 
 @pytest.mark.parametrize("text, score, expected", [
