@@ -79,6 +79,9 @@ def test_words_that_only_look_alike_are_not_keywords(text, locale, absent):
     ("Cold weather outside, so the soup was welcome", "en", "cleanliness"),
     ("The table was booked for 7", "en", "cleanliness"),
     ("Через неделю после ремонта снова загорелся чек", "ru", "payment"),  # the engine light, not a receipt
+    ("Честно, ожидала большего", "ru", "waiting"),  # expected more, not waited
+    ("Очікувала більшого від такого магазину", "uk", "waiting"),
+    ("Ждём открытия летней веранды!", "ru", "waiting"),  # looking forward to it
 ])
 def test_a_keyword_inside_an_idiom_does_not_count(text, locale, absent):
     assert absent not in analyse(text, 9, locale=locale).categories
