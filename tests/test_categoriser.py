@@ -82,6 +82,7 @@ def test_words_that_only_look_alike_are_not_keywords(text, locale, absent):
     ("Честно, ожидала большего", "ru", "waiting"),  # expected more, not waited
     ("Очікувала більшого від такого магазину", "uk", "waiting"),
     ("Ждём открытия летней веранды!", "ru", "waiting"),  # looking forward to it
+    ("The waiting room was spotless", "en", "waiting"),  # a place
 ])
 def test_a_keyword_inside_an_idiom_does_not_count(text, locale, absent):
     assert absent not in analyse(text, 9, locale=locale).categories
@@ -114,6 +115,7 @@ def test_a_word_taken_out_of_a_category_counts_neither_as_its_keyword_nor_as_its
     ("Зробили за два дні, як і обіцяли", "uk", ["waiting"]),
     ("Швидко і без зайвих розмов", "uk", ["waiting"]),
     ("Fast delivery, arrived in two days", "en", ["delivery"]),  # the delivery's speed
+    ("Refund came back in 2 days, thank you", "en", ["payment"]),  # the refund's
     ("She redid it the next day, no questions asked", "en", ["staff"]),
     ("Kasia drew a dinosaur for my son and he was thrilled", "en", ["staff"]),  # a name no dictionary has
     ("My son loved it, he wants to come back", "en", []),  # "he" is the son

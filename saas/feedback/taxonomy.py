@@ -270,7 +270,7 @@ NOT_STAFF_PEOPLE = {"son", "daughter", "husband", "wife", "mum", "mom", "mother"
                     "child", "mate", "colleague", "boss", "fiance", "fiancee", "hubby"}
 
 # Speed, and how long something took ("in 10 minutes", "за два дні"): about waiting, unless the comment is
-# about a delivery (then it is the delivery's speed).
+# about a delivery or a payment (then it is the delivery's or the refund's speed).
 SPEED_WORDS = {"en": ["quick", "fast", "speedy"], "ru": ["быстро", "быстрый"], "uk": ["швидко", "швидкий"]}
 TIME_UNITS = ["min", "mins", "minute", "minutes", "hour", "hours", "hr", "hrs", "day", "days", "week", "weeks",
               "мин", "минута", "минуты", "минут", "час", "часа", "часов", "полчаса", "день", "дня", "дни", "дней", "сутки",
@@ -290,15 +290,17 @@ IDIOMS = {
     "en": ["can't wait", "cannot wait", "can not wait", "wait and see", "wait staff", "worth a visit",
            "worth a try", "worth the trip", "cold outside", "cold weather", "cold day", "first of all",
            "in the first place", "on the other hand", "table was booked", "booked a table", "reserved a table",
-           "check engine"],
+           "check engine", "waiting room", "waiting area"],
     "ru": ["в свою очередь", "в первую очередь", "в очередной раз", "с другой стороны", "на улице холодно",
            "холодно на улице", "стоит зайти", "стоит попробовать", "стоит сходить", "заказали столик",
            "забронировали столик", "загореться чек", "гореть чек", "ожидать большего", "ожидать лучшего",
-           "ждать большего", "ждать открытия", "с нетерпением ждать", "ждать с нетерпением"],
+           "ждать большего", "ждать открытия", "с нетерпением ждать", "ждать с нетерпением", "комната ожидания",
+           "зал ожидания"],
     "uk": ["у свою чергу", "в свою чергу", "в першу чергу", "у першу чергу", "вкотре", "з іншого боку",
            "на вулиці холодно", "холодно на вулиці", "варто зайти", "варто спробувати", "варто сходити",
            "замовили столик", "забронювали столик", "загорітися чек", "горіти чек", "очікувати більшого",
-           "очікувати кращого", "чекати більшого", "чекати відкриття", "з нетерпінням чекати", "чекати з нетерпінням"],
+           "очікувати кращого", "чекати більшого", "чекати відкриття", "з нетерпінням чекати", "чекати з нетерпінням",
+           "кімната очікування", "зал очікування"],
 }
 
 # Stems that name a problem (needs action when not negated).
