@@ -16,8 +16,7 @@ product or a service's result, nothing another category is about, and judges it 
 roses wilted in a day"); a person named by their first name or surname in a Russian or Ukrainian comment
 is one of the staff ("спасибо Ольге"), and so is someone an English comment calls he or she, unless it
 names a relative, a friend or a pet ("she redid it for free"); speed and how long something took are
-about waiting, unless the comment is about a delivery or a payment, whose speed it is ("done in 10
-minutes", but "the refund came in 2 days").
+about waiting, unless the comment is about a delivery, whose speed it is ("done in 10 minutes").
 """
 from __future__ import annotations
 
@@ -336,14 +335,13 @@ def _found_by_shape(text: str, words: Words, cyrillic: str, signals: Signals, ru
     comment's shape names: a judged product, a person's name, how long it took."""
     quality, staff = _default_rule(rules, "quality"), _rule_with_key(rules, "staff")
     waiting, delivery = _rule_with_key(rules, "waiting"), _rule_with_key(rules, "delivery")
-    payment = _rule_with_key(rules, "payment")
     shaped = set()
     if quality is not None and quality.ident not in found and judged_product(words, signals, rule_hits, detractor,
                                                                              quality):
         shaped.add(quality.ident)
     if staff not in found and staff is not None and names_a_person(words, cyrillic):
         shaped.add(staff)
-    if waiting not in found and waiting is not None and not {delivery, payment} & found and about_time(text, signals):
+    if waiting not in found and waiting is not None and delivery not in found and about_time(text, signals):
         shaped.add(waiting)
     return shaped
 

@@ -270,7 +270,7 @@ NOT_STAFF_PEOPLE = {"son", "daughter", "husband", "wife", "mum", "mom", "mother"
                     "child", "mate", "colleague", "boss", "fiance", "fiancee", "hubby"}
 
 # Speed, and how long something took ("in 10 minutes", "за два дні"): about waiting, unless the comment is
-# about a delivery or a payment (then it is the delivery's or the refund's speed).
+# about a delivery (then it is the delivery's speed).
 SPEED_WORDS = {"en": ["quick", "fast", "speedy"], "ru": ["быстро", "быстрый"], "uk": ["швидко", "швидкий"]}
 TIME_UNITS = ["min", "mins", "minute", "minutes", "hour", "hours", "hr", "hrs", "day", "days", "week", "weeks",
               "мин", "минута", "минуты", "минут", "час", "часа", "часов", "полчаса", "день", "дня", "дни", "дней", "сутки",
