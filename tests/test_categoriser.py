@@ -67,6 +67,11 @@ def test_hard_cases_find_their_category(text, score, expected):
     ("An extensive menu", "en", "price"),  # no typo matching: "extensive" is not "expensive"
     ("Приветливый бариста", "ru", "delivery"),  # nor is "приветливый" "привезти"
     ("Купила глюкозу и свежий багет", "ru", "website"),  # nor "глюкоза" a "глюк", nor "багет" a "баг"
+    # A keyword that is a dictionary form of its own means that word: "дорогой" (dear) is no "дорога"
+    # (road), "дзвінок" (a call) no "дзвінка" (ringing).
+    ("Беру кофе по дороге на работу", "ru", "price"),
+    ("Дзвінка дівчина на касі", "uk", "communication"),
+    ("Купив телефон, задоволений", "uk", "communication"),  # a phone is no call ("телефоном" went)
 ])
 def test_words_that_only_look_alike_are_not_keywords(text, locale, absent):
     assert absent not in analyse(text, 8, locale=locale).categories

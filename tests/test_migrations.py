@@ -154,3 +154,17 @@ def test_payment_s_twice_becomes_phrases_of_being_charged_twice(fresh_postgresql
         db.engine.dispose()
     assert stored[1] == "оплата, карта, списать дважды, дважды списать, оплатить дважды, заплатить дважды, чек"
     assert stored[2] == "персонал, дважды"  # another category's words are not payment's to change
+
+
+def test_communication_s_by_phone_goes_from_every_stored_list(fresh_postgresql):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": fresh_postgresql, "REDIS_URL": None})
+    with app.app_context():
+        upgrade(revision="7de13cbefee1")
+        _insert_categories("uk", [("communication", "дзвінок, по телефону, телефоном, лист"),
+                                  ("quality", "якість, телефоном")])
+        upgrade(revision="a3d5f7b9c1e4")
+        with db.engine.connect() as connection:
+            stored = dict(connection.execute(sa.text("SELECT id, keywords FROM category")).all())
+        db.engine.dispose()
+    assert stored[1] == "дзвінок, по телефону, лист"
+    assert stored[2] == "якість, телефоном"  # another category's words are not communication's to change

@@ -130,15 +130,17 @@ def someone_in_english(words: Words, cyrillic: str) -> bool:
 Part = tuple[str, str, bool]  # (as written, its lemma, is_stem)
 
 
-def parse_keyword(keyword: str, cyrillic: str) -> tuple[Part, ...]:
-    """A keyword as parts: each a whole word (matched as written or by lemma), or a stem when it ends in *."""
+def parse_keyword(keyword: str, cyrillic: str, own_form: bool = False) -> tuple[Part, ...]:
+    """A keyword as parts: each a whole word (matched as written or by lemma), or a stem when it ends in *.
+    `own_form`: a word matches by lemmas.keyword_lemma, the form as typed where it means something of its own."""
     words = keyword.lower().replace("ё", "е").replace("’", "'").split()
+    lemma_of = lemmas.keyword_lemma if own_form else lemmas.lemma
     parts = []
     for word in words:
         text = word.rstrip("*")
         if text:
             stem = word.endswith("*")
-            parts.append((text, text if stem else lemmas.lemma(text, lemmas.script_language(text, cyrillic)), stem))
+            parts.append((text, text if stem else lemma_of(text, lemmas.script_language(text, cyrillic)), stem))
     return tuple(parts)
 
 
@@ -160,16 +162,18 @@ class KeywordIndex:
     indexed by their first word, so that reading a comment costs a few lookups per word rather than a
     pass over every keyword."""
 
-    def __init__(self, labelled_keywords: dict[object, tuple[str, ...]], cyrillic: str, antonyms: bool = False):
+    def __init__(self, labelled_keywords: dict[object, tuple[str, ...]], cyrillic: str, categories: bool = False):
         self.exact: dict[str, list] = {}  # a word, as written or as its lemma -> entries
         self.stems: dict[str, list] = {}
         self._by_form: dict[str, tuple] = {}  # a form -> the entries it starts (a cache)
         self.cyrillic = cyrillic
-        self.antonyms = antonyms  # a Cyrillic "не-" word also matches its one-word keyword: недорого, неудобный
+        # The categories' keywords, which owners type: a keyword's own form counts (parse_keyword), and a
+        # Cyrillic "не-" word also matches the one-word keyword it is the antonym of (недорого, неудобный).
+        self.antonyms = categories
         self._by_antonym: dict[str, tuple] = {}
         for label, keywords in labelled_keywords.items():
             for keyword in keywords:
-                parts = parse_keyword(keyword, cyrillic)
+                parts = parse_keyword(keyword, cyrillic, own_form=categories)
                 if not parts:
                     continue
                 (text, lemma, stem), entry = parts[0], (label, parts)
@@ -252,7 +256,7 @@ def rule_index(rules: tuple[CategoryRule, ...], cyrillic: str) -> KeywordIndex:
         + tuple(word for locale in languages for word in (default_keywords(rule.key, locale) if rule.key else ())
                 if word not in rule.dropped)
         for rule in rules
-    }, cyrillic, antonyms=True)
+    }, cyrillic, categories=True)
 
 
 @lru_cache(maxsize=2)

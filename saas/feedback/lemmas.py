@@ -86,6 +86,15 @@ def readings(word: str, locale: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=50_000)
+def keyword_lemma(word: str, locale: str) -> str:
+    """The dictionary form a typed keyword matches words by: the keyword itself where the dictionary has it
+    as a dictionary form ("дорогой" is the adjective, though it is also "дорога"'s instrumental; "дзвінок"
+    a call, though also "дзвінка"), else its likeliest one ("остывший": остыть; "couriers": courier)."""
+    forms = readings(word, locale)
+    return word if word in forms else forms[0]
+
+
+@lru_cache(maxsize=50_000)
 def is_first_name_or_surname(word: str, locale: str) -> bool:
     """Whether the word's likeliest reading is a person's first name, patronymic or surname ("Тимура",
     "Ольге", "Ковалёва"): Russian and Ukrainian only, where the dictionary marks them."""
