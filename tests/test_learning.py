@@ -52,7 +52,7 @@ def test_a_category_the_keywords_cannot_see_is_learned_and_the_rules_keep_the_re
     assert model.combine([], "There is never anywhere to park", "en", order) == ["parking"]
     assert model.combine([], "Припарковаться было негде", "ru", order) == ["parking"]
     assert model.combine(["delivery"], "The courier was late", "en", order) == ["delivery"]
-    assert "delivery" not in model.classifiers  # too few examples of it to learn: rules alone
+    assert "delivery" not in model.idents  # too few examples of it to learn: rules alone
 
 
 def test_the_model_learns_where_the_business_corrects_its_keywords():
@@ -96,6 +96,21 @@ def test_each_category_joins_the_rules_as_its_corrections_show_best():
     assert _join(few, [False] * 16, [0.9] * 5 + [0.1] * 11).source == "rules"
 
 
+def test_a_model_stored_with_one_classifier_per_category_answers_as_it_did():
+    from sklearn.linear_model import LogisticRegression
+
+    model = learning.train(_examples(), learning.default_rules_say)
+    matrix = model.features.transform([learning.lemma_text(text, None) for text in PARKING[:6] + ["Great coffee"]])
+    targets = [True] * 6 + [False]
+    classifier = LogisticRegression().fit(matrix, targets)
+    old = learning.LearnedModel.__new__(learning.LearnedModel)
+    old.__setstate__({"features": model.features, "classifiers": {"parking": classifier},
+                      "quality": model.quality, "examples": model.examples})
+    for text in ("Nowhere to park again", "Lovely cake"):
+        row = model.features.transform([learning.lemma_text(text, "en")])
+        assert old.probabilities(text, "en")["parking"] == pytest.approx(classifier.predict_proba(row)[0, 1], abs=1e-5)
+
+
 def test_a_model_stored_before_the_thresholds_keeps_its_source():
     quality = learning.CategoryQuality.__new__(learning.CategoryQuality)
     quality.__setstate__({"source": "both", "examples": 9, "f1": {"rules": 0.5}})
@@ -121,7 +136,7 @@ def test_a_correction_that_is_also_a_shipped_comment_is_judged_by_models_that_ne
 def test_too_few_corrections_learn_nothing():
     few = _examples()[:4]
     model = learning.train(few, learning.default_rules_say)
-    assert model.classifiers == {} and model.combine(["quality"], "Cold coffee", "en", ("quality",)) == ["quality"]
+    assert model.idents == [] and model.combine(["quality"], "Cold coffee", "en", ("quality",)) == ["quality"]
 
 
 def _corrected_business(app, count: int):
@@ -164,7 +179,7 @@ def test_corrections_train_a_versioned_model_that_the_pipeline_joins_with_the_ru
         delivery = db.session.scalar(sa.select(Category.id).where(Category.tenant_id == business["tenant"],
                                                                    Category.key == "delivery"))
     # Three corrections are about delivery; the shipped comments teach the rest, under the business's own id.
-    assert delivery in model.classifiers and model.quality[delivery].examples == 3
+    assert delivery in model.idents and model.quality[delivery].examples == 3
 
     learned_models.forget_loaded()
     response_id = submit(app, business["touchpoint"], 4, "Again no free parking spaces, I gave up and left")
