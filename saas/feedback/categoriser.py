@@ -33,7 +33,6 @@ CACHED_FORMS = 100_000  # per keyword index: the words seen, with the keywords e
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)
 _CLAUSE_BREAK = re.compile(r"[.,;:!?()\n—–]+")
 _SENTENCE_BREAK = re.compile(r"[.!?\n]+")
-_CYRILLIC = re.compile(r"[а-яёіїєґ]")
 
 
 @dataclass(frozen=True)
@@ -209,7 +208,8 @@ class KeywordIndex:
         entries = self._by_antonym.get(word)
         if entries is None:
             rest = word[2:]
-            forms = (rest, *lemmas.readings(rest, self.cyrillic)) if len(rest) > 3 and _CYRILLIC.search(rest) else ()
+            cyrillic = lemmas.script_language(rest, self.cyrillic) == self.cyrillic
+            forms = (rest, *lemmas.readings(rest, self.cyrillic)) if len(rest) > 3 and cyrillic else ()
             entries = tuple(entry for form in forms for entry in self.exact.get(form, ()) if len(entry[1]) == 1)
             if len(self._by_antonym) < CACHED_FORMS:
                 self._by_antonym[word] = entries
