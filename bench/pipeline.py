@@ -33,6 +33,9 @@ from bench.common import ROOT, create_business
 from bench.jobs import noop
 from saas.core.extensions import db
 from saas.core.scoping import unscoped
+from saas.feedback import categories, learned_models, learning
+from saas.feedback.models import Correction
+from tenants.models import Tenant
 from tests.support.apps import bare_app, dispose, scratch_database
 from tests.support.processes import OwnRedis, worker_command
 from worker.jobs import process_response
@@ -64,10 +67,6 @@ def give_a_learned_model(url: str, business: dict, corrections: int = 300) -> in
     """The business as it is after `corrections` corrections: answers with the shipped labelled comments,
     each corrected to its labels, and the model train_for makes of them (the pipeline then loads it).
     Returns how many answers it stored."""
-    from saas.feedback import categories, learned_models, learning
-    from saas.feedback.models import Correction
-    from tenants.models import Tenant
-
     shipped = random.Random(11).sample(learning.corpus(), corrections)
     app = bare_app(url)
     with app.app_context(), unscoped():

@@ -130,41 +130,36 @@ def _insert_categories(locale: str, categories: list[tuple[str, str]]) -> None:
                 {"id": category_id, "key": key, "name": f"{key} {category_id}", "keywords": keywords})
 
 
-def test_default_keywords_still_as_seeded_become_words_and_edited_ones_stay(fresh_postgresql):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": fresh_postgresql, "REDIS_URL": None})
+def _keywords_after(url: str, before: str, after: str, locale: str, categories: list[tuple[str, str]]) -> dict:
+    """Each category's stored keywords (by id) once `categories` (_insert_categories) written at revision
+    `before` are upgraded to `after`."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None})
     with app.app_context():
-        upgrade(revision="a1c3e5f7b9d2")
-        _insert_categories("en", [("delivery", OLD_DELIVERY_EN), ("delivery", OLD_DELIVERY_EN + ", bike")])
-        upgrade(revision="b2d4f6a8c0e1")
+        upgrade(revision=before)
+        _insert_categories(locale, categories)
+        upgrade(revision=after)
         with db.engine.connect() as connection:
             stored = dict(connection.execute(sa.text("SELECT id, keywords FROM category")).all())
         db.engine.dispose()
+    return stored
+
+
+def test_default_keywords_still_as_seeded_become_words_and_edited_ones_stay(fresh_postgresql):
+    stored = _keywords_after(fresh_postgresql, "a1c3e5f7b9d2", "b2d4f6a8c0e1", "en",
+                             [("delivery", OLD_DELIVERY_EN), ("delivery", OLD_DELIVERY_EN + ", bike")])
     assert stored[1] == ", ".join(DEFAULT_TAXONOMY["delivery"]["keywords"]["en"]) and "*" not in stored[1]
     assert stored[2] == OLD_DELIVERY_EN + ", bike"  # an owner's edit is theirs
 
 
 def test_payment_s_twice_becomes_phrases_of_being_charged_twice(fresh_postgresql):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": fresh_postgresql, "REDIS_URL": None})
-    with app.app_context():
-        upgrade(revision="c4e6a8b0d2f4")
-        _insert_categories("ru", [("payment", "оплата, карта, дважды, чек"), ("staff", "персонал, дважды")])
-        upgrade(revision="e6a8c0d2f4b7")
-        with db.engine.connect() as connection:
-            stored = dict(connection.execute(sa.text("SELECT id, keywords FROM category")).all())
-        db.engine.dispose()
+    stored = _keywords_after(fresh_postgresql, "c4e6a8b0d2f4", "e6a8c0d2f4b7", "ru",
+                             [("payment", "оплата, карта, дважды, чек"), ("staff", "персонал, дважды")])
     assert stored[1] == "оплата, карта, списать дважды, дважды списать, оплатить дважды, заплатить дважды, чек"
     assert stored[2] == "персонал, дважды"  # another category's words are not payment's to change
 
 
 def test_communication_s_by_phone_goes_from_every_stored_list(fresh_postgresql):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": fresh_postgresql, "REDIS_URL": None})
-    with app.app_context():
-        upgrade(revision="7de13cbefee1")
-        _insert_categories("uk", [("communication", "дзвінок, по телефону, телефоном, лист"),
-                                  ("quality", "якість, телефоном")])
-        upgrade(revision="a3d5f7b9c1e4")
-        with db.engine.connect() as connection:
-            stored = dict(connection.execute(sa.text("SELECT id, keywords FROM category")).all())
-        db.engine.dispose()
+    stored = _keywords_after(fresh_postgresql, "7de13cbefee1", "a3d5f7b9c1e4", "uk",
+                             [("communication", "дзвінок, по телефону, телефоном, лист"), ("quality", "якість, телефоном")])
     assert stored[1] == "дзвінок, по телефону, лист"
     assert stored[2] == "якість, телефоном"  # another category's words are not communication's to change

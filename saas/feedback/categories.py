@@ -11,7 +11,7 @@ from saas.core.errors import Refusal
 from saas.core.extensions import db
 from saas.core.i18n import supported
 from saas.core.sql import owned
-from saas.feedback.categoriser import CategoryRule, default_keywords_any_language
+from saas.feedback.categoriser import CategoryRule, default_keywords, default_keywords_any_language
 from saas.feedback.models import Category
 from saas.feedback.taxonomy import DEFAULT_TAXONOMY
 from tenants.models import Membership, Tenant
@@ -81,13 +81,9 @@ def keywords_shown(category: Category, locale: str) -> str:
     words = category.keyword_list
     if category.key:
         dropped = set(category.dropped_keywords or ())
-        words += [word for word in _defaults(category.key, locale) if word not in words and word not in dropped]
+        words += [word for word in default_keywords(category.key, supported(locale))
+                  if word not in words and word not in dropped]
     return ", ".join(words)
-
-
-def _defaults(key: str, locale: str) -> list[str]:
-    entry = DEFAULT_TAXONOMY.get(key)
-    return list(entry["keywords"][supported(locale)]) if entry else []
 
 
 def _members(tenant: Tenant, ids: list[int]) -> list[int]:
@@ -118,7 +114,7 @@ def update_category(tenant: Tenant, category_id: int, name: str, keywords: str, 
     category.keywords = parse_keywords(keywords)
     if category.key:  # the default keywords in the list the owner saw and left out stop matching
         kept = set(category.keyword_list)
-        shown = [*(category.dropped_keywords or ()), *_defaults(category.key, tenant.locale)]
+        shown = [*(category.dropped_keywords or ()), *default_keywords(category.key, supported(tenant.locale))]
         category.dropped_keywords = [word for word in dict.fromkeys(shown) if word not in kept]
     people = _members(tenant, assignee_ids)
     if people != category.assignee_ids:

@@ -22,7 +22,7 @@ RETRAIN_EVERY = 20  # new corrections that call for a new model
 RETRAIN_AFTER = timedelta(hours=24)  # and at least daily while corrections come in
 KEEP_VERSIONS = 3
 CHECK_SECONDS = 60
-# Models kept per process, the least recently used dropped first: each takes ~10 MB of memory (a 4.3 MB
+# Models kept per process, the least recently used dropped first: each takes ~10 MB of memory (a ~5 MB
 # pickle, loaded again in ~15 ms when it is needed after being dropped).
 MAX_LOADED = 20
 log = logging.getLogger(__name__)
