@@ -27,7 +27,7 @@ import time
 from bench.common import ROOT
 from saas.feedback import learning
 from saas.feedback.categoriser import analyse, tokenize
-from saas.feedback.evaluation import evaluate, load
+from saas.feedback.evaluation import evaluate, load, rules_alone
 from saas.feedback.taxonomy import CATEGORY_KEYS
 
 DATA = ROOT / "tests" / "data"
@@ -51,7 +51,14 @@ def report(name: str, rows: list[dict]) -> None:
 
 
 def example(row: dict) -> learning.Example:
-    return learning.Example(row["text"], row["locale"], frozenset(row["categories"]))
+    return learning.Example(row["text"], row["locale"], frozenset(row["categories"]), row.get("score"),
+                            row.get("metric", "nps"), row.get("needs_action"))
+
+
+def decided(rows: list[dict]) -> list[learning.Example]:
+    """What a business learns "needs an action" from: the answers the rules made a task of (a person
+    corrects the decision there, or closes the task as it stands)."""
+    return learning.tasks_among([example(row) for row in rows])
 
 
 BUSINESSES = ("business_uk_pizza.jsonl", "business_en_salon.jsonl", "business_ru_electronics.jsonl")
@@ -82,24 +89,30 @@ def development_curves() -> None:
 
 def _curve(name: str, rows: list[dict], counts: tuple, alone: bool, prior=None) -> str:
     test, history = rows[-JUDGED_LAST:], rows[:-JUDGED_LAST]
-    rules = evaluate(test).macro_f1
+    rules = evaluate(test)
     figures = []
     for count in [n for n in counts if n <= len(history)]:
         corrections = [example(row) for row in history[:count]]
-        model = learning.train(corrections, learning.default_rules_say,
+        model = learning.train(corrections, learning.default_rules_say, decisions=decided(history[:count]),
                                prior=learning.corpus() if prior is None else prior)
-        pooled = evaluate(test, lambda row: _joined(model, row)).macro_f1
-        figure = f"{count}: {pooled:.3f} ({pooled - rules:+.3f})"
-        if alone:
-            by_itself = learning.train(corrections, learning.default_rules_say)
-            figure += f" [{evaluate(test, lambda row: _joined(by_itself, row)).macro_f1 - rules:+.3f}]"
+        pooled = evaluate(test, lambda row: _joined(model, row))
+        figure = (f"{count}: {pooled.macro_f1:.3f} ({pooled.macro_f1 - rules.macro_f1:+.3f}"
+                  f"{_alone(corrections, test, rules) if alone else ''}), "
+                  f"action {pooled.action_accuracy:.3f} ({pooled.action_accuracy - rules.action_accuracy:+.3f})")
         figures.append(figure)
-    return f"{name:<34} rules {rules:.3f}; after " + ", ".join(figures)
+    return (f"{name:<34} rules {rules.macro_f1:.3f}, action {rules.action_accuracy:.3f}; after\n    "
+            + "\n    ".join(figures))
+
+
+def _alone(corrections: list[learning.Example], test: list[dict], rules) -> str:
+    """The gain of a model of the corrections alone, without the shipped comments."""
+    by_itself = learning.train(corrections, learning.default_rules_say)
+    return f" [{evaluate(test, lambda row: _joined(by_itself, row)).macro_f1 - rules.macro_f1:+.3f}]"
 
 
 def _joined(model: learning.LearnedModel, row: dict):
-    analysis = analyse(row["text"], row.get("score"), locale=row["locale"])
-    analysis.categories = model.combine(analysis.categories, row["text"], analysis.language, CATEGORY_KEYS)
+    analysis = rules_alone(row)
+    model.revise(analysis, row["text"], CATEGORY_KEYS, row.get("score"), row.get("metric", "nps"))
     return analysis
 
 
@@ -114,36 +127,42 @@ def held_out_cross_validation(test: list[dict], folds: int = 5) -> None:
         positions[row["locale"]] = groups[-1] + 1
     joined: dict[int, object] = {}
     for fold in range(folds):
-        training = [example(row) for row, group in zip(test, groups) if group % folds != fold]
-        model = learning.train(training, learning.default_rules_say, prior=learning.corpus())
+        training = [row for row, group in zip(test, groups) if group % folds != fold]
+        model = learning.train([example(row) for row in training], learning.default_rules_say,
+                               prior=learning.corpus(), decisions=decided(training))
         for row, group in zip(test, groups):
             if group % folds == fold:
                 joined[id(row)] = _joined(model, row)
     rules, scores = evaluate(test), evaluate(test, lambda row: joined[id(row)])
     print(f"held-out comments by {folds}-fold cross-validation (no comment or translation on both sides): "
           f"rules {rules.macro_f1:.3f}, joined with the model {scores.macro_f1:.3f} "
-          f"({scores.macro_f1 - rules.macro_f1:+.3f})")
+          f"({scores.macro_f1 - rules.macro_f1:+.3f}); needs_action accuracy {rules.action_accuracy:.3f} -> "
+          f"{scores.action_accuracy:.3f}")
 
 
 def learned_from_other_businesses(tests: dict[str, list[dict]]) -> None:
     """As `flask categorise --train FILE` with a few thousand labelled comments of other businesses: the
     three judged businesses' comments before their last JUDGED_LAST, and the shipped ones."""
     examples = [example(row) for filename in BUSINESSES for row in load(DATA / filename)[:-JUDGED_LAST]]
-    model = learning.train(examples, learning.default_rules_say, prior=learning.corpus())
+    model = learning.train(examples, learning.default_rules_say, prior=learning.corpus(),
+                           decisions=learning.tasks_among(examples))
     print(f"rules joined with a model of {len(examples):,} other businesses' comments and the "
           f"{len(learning.corpus()):,} shipped ones (as --train):")
     for name, test in tests.items():
         rules, joined = evaluate(test), evaluate(test, lambda row: _joined(model, row))
         locales = "  ".join(f"{locale} {f1:.3f}" for locale, f1 in joined.per_locale.items())
         judged = "  ".join(f"{key} {joined.per_category[key][2]:.2f}" for key in ("staff", "quality", "price"))
-        print(f"  {name}: {joined.macro_f1:.3f} ({locales}; {judged}); rules alone {rules.macro_f1:.3f}")
+        print(f"  {name}: {joined.macro_f1:.3f} ({locales}; {judged}); rules alone {rules.macro_f1:.3f}; "
+              f"needs_action accuracy {joined.action_accuracy:.3f}, rules alone {rules.action_accuracy:.3f}")
 
 
 def training_time(rows: list[dict], size: int = 5000) -> None:
-    examples = [example(rows[index % len(rows)]) for index in range(size)]
+    chosen = [rows[index % len(rows)] for index in range(size)]
+    examples, decisions = [example(row) for row in chosen], decided(chosen)
     started = time.perf_counter()
-    learning.train(examples, learning.default_rules_say, prior=learning.corpus())
-    print(f"training on {size:,} corrections and the {len(learning.corpus()):,} shipped comments (with the "
+    learning.train(examples, learning.default_rules_say, prior=learning.corpus(), decisions=decisions)
+    print(f"training on {size:,} corrections ({len(decisions):,} of them tasks' decisions) and the "
+          f"{len(learning.corpus()):,} shipped comments (with the "
           f"cross-validation that picks each source): {time.perf_counter() - started:.1f} s")
 
 

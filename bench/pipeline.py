@@ -65,15 +65,17 @@ def store_responses(url: str, business: dict, count: int) -> list[int]:
 
 def give_a_learned_model(url: str, business: dict, corrections: int = 300) -> int:
     """The business as it is after `corrections` corrections: answers with the shipped labelled comments,
-    each corrected to its labels, and the model train_for makes of them (the pipeline then loads it).
-    Returns how many answers it stored."""
+    each corrected to its labels (and, where the rules made it a task, to whether it needed an action), and
+    the model train_for makes of them (the pipeline then loads it). Returns how many answers it stored."""
     shipped = random.Random(11).sample(learning.corpus(), corrections)
+    tasks = {example.text for example in learning.tasks_among(shipped)}
     app = bare_app(url)
     with app.app_context(), unscoped():
         tenant = db.session.get(Tenant, business["tenant"])
         ids = {category.key: category.id for category in categories.ensure_categories(tenant) if category.key}
         db.session.commit()
-        rows = [{"tenant_id": tenant.id, "touchpoint_id": business["touchpoint_id"], "metric": "nps", "score": 5,
+        rows = [{"tenant_id": tenant.id, "touchpoint_id": business["touchpoint_id"], "metric": example.metric,
+                 "score": 5 if example.score is None else example.score,
                  "comment": example.text, "consent": False, "locale": example.locale or "en", "channel": "link",
                  "hidden": "{}", "state": "categorised", "submission_key": secrets.token_urlsafe(24)}
                 for example in shipped]
@@ -81,12 +83,13 @@ def give_a_learned_model(url: str, business: dict, corrections: int = 300) -> in
             answers = _insert(conn, rows)
         for answer, example in zip(answers, shipped):
             db.session.add(Correction(tenant_id=tenant.id, response_id=answer,
-                                      category_ids=sorted(ids[key] for key in example.labels)))
+                                      category_ids=sorted(ids[key] for key in example.labels),
+                                      needs_action=example.needs_action if example.text in tasks else None))
         db.session.commit()
         stored = learned_models.train_for(tenant)
         db.session.commit()
-        print(f"learned model: version {stored.version} from {stored.examples} corrections, "
-              f"{len(stored.blob) / 1e6:.1f} MB")
+        print(f"learned model: version {stored.version} from {stored.examples} corrections "
+              f"({stored.report['needs_action']['examples']} tasks' decisions), {len(stored.blob) / 1e6:.1f} MB")
     dispose(app)
     return len(answers)
 

@@ -184,6 +184,13 @@ def test_owner_keywords_decide_custom_categories():
     assert analyse("Nothing to say", 8, rules=rules).categories == []
 
 
+@pytest.mark.parametrize("typed", ["обʼєднання", "об’єднання", "об'єднання", "ОБʼЄДНАННЯ"])
+def test_an_owner_keyword_matches_whichever_apostrophe_either_side_typed(typed):
+    rules = [CategoryRule("union", (typed,))]
+    for written in ("Дякую обʼєднанню", "Дякую об'єднанню", "Дякую об’єднанню"):
+        assert analyse(written, 9, rules=rules, locale="uk").categories == ["union"], (typed, written)
+
+
 def test_flask_categorise_reads_and_writes_json_lines(app):
     lines = "\n".join([
         json.dumps({"text": "Курьер опоздал на два часа", "locale": "ru", "score": 2, "metric": "nps"}),

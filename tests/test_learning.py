@@ -4,6 +4,7 @@ and joined with the rules in the pipeline; `flask categorise --train` does the s
 from __future__ import annotations
 
 import json
+import re
 
 import numpy
 import pytest
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 from saas.core.extensions import db
 from saas.core.scoping import tenant_scope, unscoped
 from saas.feedback import categories, learned_models, learning, tasks
+from saas.feedback.categoriser import analyse
 from saas.feedback.models import Category, CategoryModel, Correction, Membership, Response, Task
 from saas.feedback.taxonomy import CATEGORY_KEYS
 from tenants.models import Tenant
@@ -38,6 +40,35 @@ OTHER = [
     ("Кава була холодна", ["quality"]), ("Кур'єр запізнився на дві години", ["delivery"]),
     ("Great place, will come again", []), ("Thanks, all good", []), ("Дякую, все добре", []),
 ]
+
+
+LUNCH_QUEUES = [  # a café's lunchtime rush: the rules see a wait to act on, the owner sees nothing to fix
+    "Long queue at lunchtime, waited twenty minutes", "Busy at lunch, the queue was out of the door",
+    "Queue at noon was huge again", "Lunch rush queue was massive", "At lunchtime the queue is just too long",
+    "Waited ages in the lunch queue", "The queue at one o'clock went round the corner",
+    "Lunch hour queue, fifteen minutes to order", "Came at lunch, queue of twenty people",
+    "Always a long lunchtime queue", "The midday queue was crazy", "Lunch queue took forever today",
+    "Queued for ages at lunch", "Lunchtime queue was enormous", "So busy at lunch, the queue never moved",
+    "Lunch queue again, twenty minutes",
+]
+FAULTS = [  # what the owner does act on
+    "The coffee tasted burnt", "My croissant was stale", "The milk was sour", "Sandwich was soggy and old",
+    "The cake was dry as a bone", "Soup was cold in the middle", "The tea was stewed and bitter",
+    "Found a hair in my salad", "The bread was mouldy", "Cup was chipped and dirty",
+    "The latte was lukewarm", "The muffin tasted old", "Eggs were rubbery and overcooked",
+    "Bacon roll was burnt to a crisp", "The juice tasted sour", "Pastry was raw inside",
+]
+
+
+def _decisions() -> list[learning.Example]:
+    return ([learning.Example(text, "en", frozenset(), 3, "nps", False) for text in LUNCH_QUEUES]
+            + [learning.Example(text, "en", frozenset(), 3, "nps", True) for text in FAULTS])
+
+
+def _decided(model: learning.LearnedModel, text: str, score: int) -> bool:
+    analysis = analyse(text, score, locale="en")
+    model.revise(analysis, text, CATEGORY_KEYS, score)
+    return analysis.needs_action
 
 
 def _examples(parking_label="parking") -> list[learning.Example]:
@@ -96,6 +127,33 @@ def test_each_category_joins_the_rules_as_its_corrections_show_best():
     assert _join(few, [False] * 16, [0.9] * 5 + [0.1] * 11).source == "rules"
 
 
+def test_a_business_s_decisions_teach_what_needs_an_action():
+    decisions = _decisions()
+    assert all(learning.default_rules_decide(example) for example in decisions)  # the rules act on every one
+    model = learning.train([], learning.default_rules_say, decisions=decisions)
+    assert model.action.source != "rules" and model.action.examples == len(decisions)
+    assert model.action.accuracy[model.action.source] > model.action.accuracy["rules"] == 0.5
+    assert not _decided(model, "The lunchtime queue was long again", 3)
+    assert _decided(model, "The coffee tasted burnt and bitter", 3)
+    assert not _decided(model, "Lovely place", 10)  # no action the rules did not see, even where learned
+
+
+def test_a_decision_reads_the_score_s_band_as_its_model_learned_it():
+    from scipy.sparse import hstack
+
+    model = learning.train([], learning.default_rules_say, decisions=_decisions())
+    for text, score in (("The lunchtime queue was long again", 3), ("Burnt coffee", 7), ("Fine", None)):
+        row = model.row(text, "en")
+        learned = hstack([row, learning.band_features([(score, "nps")])]).tocsr()
+        expected = learning._logistic(learned, model.action.coefficients[:, None], model.action.intercept)[0, 0]
+        assert model.action.probability(row, score, "nps") == pytest.approx(expected)
+
+
+def test_too_few_decisions_leave_them_to_the_rules():
+    model = learning.train(_examples(), learning.default_rules_say, decisions=_decisions()[:20])  # 4 needing one
+    assert model.action is None and _decided(model, "The lunchtime queue was long again", 3)
+
+
 def test_a_model_stored_with_one_classifier_per_category_answers_as_it_did():
     from sklearn.linear_model import LogisticRegression
 
@@ -109,6 +167,7 @@ def test_a_model_stored_with_one_classifier_per_category_answers_as_it_did():
     for text in ("Nowhere to park again", "Lovely cake"):
         row = model.features.transform([learning.lemma_text(text, "en")])
         assert old.probabilities(text, "en")["parking"] == pytest.approx(classifier.predict_proba(row)[0, 1], abs=1e-5)
+    assert old.action is None  # stored before decisions were learned: the rules make them
 
 
 def test_a_model_stored_before_the_thresholds_keeps_its_source():
@@ -189,7 +248,8 @@ def test_corrections_train_a_versioned_model_that_the_pipeline_joins_with_the_ru
         assert parking_id in [link.category_id for link in response.categories]
 
     page = staff_client(app, "owner@zerno.example").get("/categories/").get_data(as_text=True)
-    assert 'id="learning"' in page and page.count('class="help learned"') == 11
+    assert 'id="learning"' in page and page.count('class="help learned"') == 12  # 11 categories and the decision
+    assert "правила" in _learned_action(page)  # too few decisions yet: the rules (in the owner's Ukrainian)
 
 
 def test_a_corrected_decision_is_kept_too(app):
@@ -202,6 +262,49 @@ def test_a_corrected_decision_is_kept_too(app):
         db.session.commit()
     [kept] = rows(app, Correction)
     assert (kept.needs_reply, kept.needs_action, kept.category_ids) == (True, False, None)
+
+
+def _close(app, business, task_id: int, reason: str | None = None) -> None:
+    """Dismiss the task for `reason`, or resolve it as it stands."""
+    with app.app_context(), tenant_scope(business["tenant"]):
+        task = db.session.get(Task, task_id)
+        owner = db.session.scalar(sa.select(Membership).where(Membership.tenant_id == business["tenant"]))
+        if reason:
+            tasks.dismiss(task, owner, reason)
+        else:
+            tasks.resolve(task, owner, "Apologised and replaced it", "Product")
+        db.session.commit()
+
+
+def test_closed_tasks_teach_the_pipeline_what_needs_an_action(app):
+    business = build_business(app, "en", plan="pro")
+    answer = lambda text: process(app, submit(app, business["touchpoint"], 3, text, locale="en"))  # noqa: E731
+    for text in LUNCH_QUEUES:
+        _close(app, business, answer(text), "no_action_needed")
+    for text in FAULTS:
+        _close(app, business, answer(text))
+    _close(app, business, answer("Lunch queue, twenty minutes, again"), "duplicate")
+    kept = rows(app, Correction)  # a duplicate says nothing about what it needed
+    assert sorted(correction.needs_action for correction in kept) == [False] * 16 + [True] * 16
+    assert {correction.category_ids for correction in kept} == {None}
+    with app.app_context(), unscoped():
+        assert learned_models.due_for_training() == [business["tenant"]]
+        jobs.sweep_models()
+    [stored] = rows(app, CategoryModel)
+    assert stored.examples == 32 and stored.report["needs_action"]["source"] != "rules"
+
+    learned_models.forget_loaded()
+    queue, fault = answer("The lunchtime queue was long again"), answer("The coffee tasted burnt and bitter")
+    with app.app_context(), unscoped():
+        queued = db.session.get(Task, queue).response
+        assert (queued.needs_reply, queued.needs_action) == (True, False)  # still answered, no work
+        assert db.session.get(Task, fault).response.needs_action
+    page = staff_client(app, "owner@zerno.example").get("/categories/").get_data(as_text=True)
+    assert "32" in _learned_action(page) and "навчили ваші завдання" in _learned_action(page)
+
+
+def _learned_action(page: str) -> str:
+    return re.search(r'<p class="help learned" id="learned-action">(.*?)</p>', page, re.S).group(1)
 
 
 def test_flask_categorise_learns_from_a_training_file(app, tmp_path):
@@ -223,7 +326,22 @@ def test_flask_categorise_learns_from_a_training_file(app, tmp_path):
     assert refused.exit_code == 2 and "line 2" in refused.output
 
 
-@pytest.mark.parametrize("line", ['{"text": "x", "categories": "staff"}', "not json", '{"categories": []}'])
+def test_flask_categorise_learns_what_needs_an_action_from_a_training_file(app, tmp_path):
+    training = tmp_path / "decisions.jsonl"
+    training.write_text("".join(json.dumps({"text": example.text, "locale": "en", "categories": [], "score": 3,
+                                            "needs_action": example.needs_action}) + "\n"
+                                for example in _decisions()), encoding="utf-8")
+    comment = json.dumps({"text": "The lunchtime queue was long again", "locale": "en", "score": 3}) + "\n"
+    runner = app.test_cli_runner()
+    assert json.loads(runner.invoke(args=["categorise"], input=comment).stdout)["needs_action"]
+    trained = runner.invoke(args=["categorise", "--train", str(training)], input=comment)
+    assert not json.loads(trained.stdout.splitlines()[-1])["needs_action"]
+    assert "needs_action: " in trained.stderr and "(32 examples" in trained.stderr
+
+
+@pytest.mark.parametrize("line", ['{"text": "x", "categories": "staff"}', "not json", '{"categories": []}',
+                                  '{"text": "x", "categories": [], "score": 11}',
+                                  '{"text": "x", "categories": [], "needs_action": "yes"}'])
 def test_a_training_line_that_is_not_an_example_is_named(line):
     with pytest.raises(ValueError, match="line 1"):
         learning.read_examples([line])

@@ -157,7 +157,8 @@ def test_rq_cron_enqueues_the_outbox_sweep_and_a_worker_delivers(database_url, c
 
     # The worker runs the sweep, which enqueues the delivery; a burst worker runs that too.
     _burst(env)
-    assert [m["to"] for m in smtp_server.wait_for(1)] == [["gus@example.com"]]
-    [message] = messages(app)
+    delivered = smtp_server.wait_for(1)  # on a Monday the owner's weekly digest goes too
+    assert [m["to"] for m in delivered if m["email"]["Subject"] == message.subject] == [["gus@example.com"]]
+    [message] = [kept for kept in messages(app) if kept.id == message.id]
     assert (message.status, message.attempts) == (MessageStatus.SENT, 1)
     assert FailedJobRegistry(queue=_queue(clean_redis)).count == 0

@@ -32,8 +32,8 @@ def categorise_line(line: str, learned: learning.LearnedModel | None = None, ord
     except (ValueError, KeyError, TypeError) as error:
         return {"error": str(error) or "expected a JSON object with a text"}
     analysis = analyse(text, score, metric_key, locale=locale)
-    if learned is not None:
-        analysis.categories = learned.combine(analysis.categories, text, analysis.language, order)
+    if learned is not None and text:  # as the pipeline: an answer without a comment is the rules' alone
+        learned.revise(analysis, text, order, score, metric_key)
     return {"categories": analysis.categories, "language": analysis.language, "sentiment": analysis.sentiment,
             "needs_reply": analysis.needs_reply, "needs_action": analysis.needs_action}
 
@@ -55,24 +55,31 @@ def install(app: Flask) -> None:
 
     @app.cli.command("categorise")
     @click.option("--train", "training", type=click.File(encoding="utf-8"),
-                  help='JSON lines {"text", "locale", "categories": [...]}: learn from them first, as the app '
-                       "learns from a business's corrections")
+                  help='JSON lines {"text", "locale", "categories": [...]} (and "score", "metric", '
+                       '"needs_action" where known): learn from them first, as the app learns from a business\'s '
+                       "corrections")
     def categorise(training):
         """Read JSON lines {"text", "locale", "score", "metric"} on stdin; write one JSON line
         each with the default categories, sentiment, needs_reply and needs_action. With --train, the
-        categories come from the rules joined with a model learned from that file, as the pipeline joins
-        them for a business with those corrections."""
+        categories (and needs_action, from the lines that give it and that the rules make a task of: where
+        a business decides it) come from the rules joined with a model learned from that file, as the
+        pipeline joins them for a business with those corrections."""
         learned, order = None, CATEGORY_KEYS
         if training is not None:
             try:
                 examples = learning.read_examples(training)
             except ValueError as error:
                 raise click.BadParameter(str(error), param_hint="--train") from error
-            learned = learning.train(examples, learning.default_rules_say, prior=learning.corpus())
+            learned = learning.train(examples, learning.default_rules_say, prior=learning.corpus(),
+                                     decisions=learning.tasks_among(examples))
             order = learning.categories_in(examples, CATEGORY_KEYS)
             for ident, quality in learned.quality.items():
                 scores = ", ".join(f"{source} {f1:.2f}" for source, f1 in quality.f1.items())
                 click.echo(f"{ident}: {quality.source} ({quality.examples} examples; F1 {scores})", err=True)
+            if learned.action is not None:
+                scores = ", ".join(f"{source} {accuracy:.2f}" for source, accuracy in learned.action.accuracy.items())
+                click.echo(f"needs_action: {learned.action.source} ({learned.action.examples} examples; "
+                           f"accuracy {scores})", err=True)
         failures = 0
         for line in sys.stdin:  # CliRunner swaps it in tests
             if not line.strip():

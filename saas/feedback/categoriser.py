@@ -132,7 +132,7 @@ Part = tuple[str, str, bool]  # (as written, its lemma, is_stem)
 def parse_keyword(keyword: str, cyrillic: str, own_form: bool = False) -> tuple[Part, ...]:
     """A keyword as parts: each a whole word (matched as written or by lemma), or a stem when it ends in *.
     `own_form`: a word matches by lemmas.keyword_lemma, the form as typed where it means something of its own."""
-    words = keyword.lower().replace("ё", "е").replace("’", "'").split()
+    words = _normalised(keyword).split()
     lemma_of = lemmas.keyword_lemma if own_form else lemmas.lemma
     parts = []
     for word in words:

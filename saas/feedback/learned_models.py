@@ -25,6 +25,7 @@ CHECK_SECONDS = 60
 # Models kept per process, the least recently used dropped first: each takes ~10 MB of memory (a ~5 MB
 # pickle, loaded again in ~15 ms when it is needed after being dropped).
 MAX_LOADED = 20
+NEEDS_ACTION = "needs_action"  # the decision's entry in a version's report, beside the categories' ids
 log = logging.getLogger(__name__)
 _loaded: dict[int, tuple[float, int | None, learning.LearnedModel | None]] = {}
 
@@ -37,24 +38,40 @@ def train_for(tenant: Tenant) -> CategoryModel | None:
         return None
     business_categories = categories(tenant)
     rules = rules_for(business_categories)
-    examples = [learning.Example(text or "", locale, frozenset(ids)) for text, locale, ids, _when in rows]
+    examples = [learning.Example(row.comment or "", row.locale, frozenset(row.category_ids))
+                for row in rows if row.category_ids is not None]
+    decisions = [learning.Example(row.comment, row.locale, frozenset(), row.score, row.metric, row.needs_action)
+                 for row in rows if row.needs_action is not None and row.comment]
     prior = learning.corpus_for({category.key: category.id for category in business_categories if category.key})
     started = time.perf_counter()
-    model = learning.train(examples, lambda example: set(
-        analyse(example.text, rules=rules, locale=example.locale).categories), prior=prior)
+    model = learning.train(
+        examples, lambda example: set(analyse(example.text, rules=rules, locale=example.locale).categories),
+        prior=prior, decisions=decisions,
+        rules_decide=lambda example: analyse(example.text, example.score, example.metric, rules=rules,
+                                             locale=example.locale).needs_action)
     seconds = time.perf_counter() - started
     version = (db.session.scalar(select(func.max(CategoryModel.version))
                                  .where(CategoryModel.tenant_id == tenant.id)) or 0) + 1
     stored = CategoryModel(
-        tenant_id=tenant.id, version=version, trained_at=utcnow(), examples=len(examples),
-        corrections_until=rows[-1][3], seconds=round(seconds, 3), blob=pickle.dumps(model),
-        report={str(ident): {"source": quality.source, "examples": quality.examples,
-                             "f1": {source: round(f1, 3) for source, f1 in quality.f1.items()}}
-                for ident, quality in model.quality.items()})
+        tenant_id=tenant.id, version=version, trained_at=utcnow(), examples=len(rows),
+        corrections_until=rows[-1].corrected_at, seconds=round(seconds, 3), blob=pickle.dumps(model),
+        report=_report(model))
     db.session.add(stored)
     db.session.execute(delete(CategoryModel).where(CategoryModel.tenant_id == tenant.id,
                                                    CategoryModel.version <= version - KEEP_VERSIONS))
     return stored
+
+
+def _report(model: learning.LearnedModel) -> dict:
+    """Per category id, and for "needs_action", where the answers come from and how each source did."""
+    report = {str(ident): {"source": quality.source, "examples": quality.examples,
+                           "f1": {source: round(f1, 3) for source, f1 in quality.f1.items()}}
+              for ident, quality in model.quality.items()}
+    if model.action is not None:
+        report[NEEDS_ACTION] = {"source": model.action.source, "examples": model.action.examples,
+                                "accuracy": {source: round(accuracy, 3)
+                                             for source, accuracy in model.action.accuracy.items()}}
+    return report
 
 
 def latest(tenant_id: int) -> CategoryModel | None:
@@ -110,7 +127,7 @@ def due_for_training(now: datetime | None = None) -> list[int]:
         select(Correction.tenant_id, func.count(Correction.id), func.max(CategoryModel.trained_at))
         .outerjoin(CategoryModel, and_(CategoryModel.tenant_id == Correction.tenant_id,
                                        CategoryModel.version == newest))
-        .where(Correction.category_ids.is_not(None),
+        .where(corrections.IS_LABELLED,
                or_(CategoryModel.id.is_(None), Correction.corrected_at > CategoryModel.corrections_until))
         .group_by(Correction.tenant_id)).all()
     due = []

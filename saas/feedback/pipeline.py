@@ -49,8 +49,8 @@ def process_response(response_id: int) -> Task | None:
                            contact_given=response.consent and bool(response.contact_email), locale=response.locale)
         learned = learned_models.current(tenant.id)
         if learned is not None and response.comment:
-            analysis.categories = learned.combine(analysis.categories, response.comment, analysis.language,
-                                                  [category.id for category in categories])
+            learned.revise(analysis, response.comment, [category.id for category in categories], response.score,
+                           response.metric)
         matched = [category for category in categories if category.id in analysis.categories]
         # Read for the first time: nothing to replace, no task yet (and no queries to find out).
         first_time = response.processed_at is None

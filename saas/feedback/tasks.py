@@ -33,6 +33,7 @@ from tenants.models import Membership
 VIEWS = ("mine", "all", "unassigned", "overdue", "resolved")
 # Stored as the key, shown as the label.
 DISMISS_REASONS = {"spam": _l("Spam"), "no_action_needed": _l("No action needed"), "duplicate": _l("Duplicate")}
+NEEDED_NO_ACTION = ("spam", "no_action_needed")  # a duplicate's action may be another task's
 # The root causes a business starts with, stored as the key (in English) and shown translated; the ones a
 # business writes itself are stored and shown as written.
 DEFAULT_ROOT_CAUSES = {
@@ -174,6 +175,7 @@ def resolve(task: Task, actor: Membership, note: str, root_cause: str) -> None:
     task.resolution_note = _text(note, "note", _l("Write what was done."))
     task.status = TaskStatus.RESOLVED
     task.resolved_at = utcnow()
+    corrections.action_confirmed(task.response, task.response.needs_action)  # as the person saw it
     record_event(task, "resolved", actor, root_cause=root_cause)
 
 
@@ -183,6 +185,8 @@ def dismiss(task: Task, actor: Membership, reason: str) -> None:
         raise Refusal(_l("Choose why it needs no work."), field="reason")
     task.status = TaskStatus.DISMISSED
     task.resolved_at = utcnow()
+    if reason in NEEDED_NO_ACTION:
+        corrections.action_confirmed(task.response, False)
     record_event(task, "dismissed", actor, reason=reason)
 
 

@@ -33,6 +33,9 @@ class CategoryForm(FlaskForm):
 
 SOURCE_LABELS = {"rules": _l("its keywords"), "learned": _l("what your corrections taught"),
                  "both": _l("its keywords and what your corrections taught")}
+DECISION_SOURCE_LABELS = {"rules": _l("the rules (the score and the problem named)"),
+                          "learned": _l("what your tasks taught"),
+                          "both": _l("the rules and what your tasks taught")}
 
 
 def _form(category=None, **kwargs) -> CategoryForm:
@@ -54,7 +57,8 @@ def _page(new_form=None, submitted=None, status=200):
     tenant = current_tenant()
     return render_template("categories/index.html", forms=forms, new_form=new_form or _form(prefix="new"),
                            model=learned_models.latest(tenant.id), corrected=corrections.count_since(tenant.id, None),
-                           needed=learning.MIN_EXAMPLES, sources=SOURCE_LABELS), status
+                           needed=learning.MIN_EXAMPLES, sources=SOURCE_LABELS,
+                           decision_sources=DECISION_SOURCE_LABELS), status
 
 
 @bp.route("/")
