@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import subprocess
 import threading
 import time
@@ -34,7 +33,7 @@ from tests.support.apps import make_app
 from tests.support.builders import PASSWORD, answer, build_business, complaint, rows, staff_client
 from tests.support.http import messages, post_form, signup
 from tests.support.mail import SmtpServer
-from tests.support.processes import BIN, free_port, stop_processes, wait_until_up
+from tests.support.processes import BIN, free_port, procfile_command, stop_processes, wait_until_up
 from tests.support.sentry import MemoryTransport
 from worker import jobs, mail
 
@@ -190,20 +189,12 @@ def test_the_dev_outbox_never_shows_another_business_mail(app):
 # --- 14. tokens in the access log ---------------------------------------------------------------------
 
 
-def _procfile_web_command(port: int) -> list[str]:
-    with open(os.path.join(PROJECT_ROOT, "Procfile")) as procfile:
-        [line] = [line for line in procfile if line.startswith("web:")]
-    command = line.split(":", 1)[1].strip()
-    command = command.replace("${PORT:-8000}", str(port)).replace("${WEB_CONCURRENCY:-2}", "1")
-    return [str(BIN / part) if i == 0 else part for i, part in enumerate(shlex.split(command))]
-
-
 def test_tokens_never_reach_the_access_log(database_url, tmp_path):
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": LONG_KEY, "BASE_URL": f"http://127.0.0.1:{port}"}
     env.pop("REDIS_URL", None)
-    server = subprocess.Popen(_procfile_web_command(port), env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(procfile_command("web", PORT=str(port), WEB_CONCURRENCY="1"), env=env, cwd=PROJECT_ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     token = "Zx9" * 20
     try:
         wait_until_up(f"http://127.0.0.1:{port}", server)

@@ -4,21 +4,28 @@ and joined with the rules in the pipeline; `flask categorise --train` does the s
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 
 import numpy
 import pytest
+import redis
 import sqlalchemy as sa
+from rq import Queue
 
 from saas.core.extensions import db
 from saas.core.scoping import tenant_scope, unscoped
 from saas.feedback import categories, learned_models, learning, tasks
 from saas.feedback.categoriser import analyse
-from saas.feedback.models import Category, CategoryModel, Correction, Membership, Response, Task
+from saas.feedback.models import Category, CategoryModel, Correction, Membership, Response, ResponseState, Task
 from saas.feedback.taxonomy import CATEGORY_KEYS
 from tenants.models import Tenant
+from tests.support.apps import make_app
 from tests.support.builders import build_business, process, rows, staff_client, submit
+from tests.support.processes import PROJECT_ROOT, procfile_command
 from worker import jobs
+from worker.queue import LEARNING_QUEUE, enqueue
 
 PARKING = [  # what customers say about parking, none of it a keyword of any default category
     "Nowhere to park near the shop", "The car park was full again", "Had to leave my car two streets away",
@@ -345,6 +352,32 @@ def test_flask_categorise_learns_what_needs_an_action_from_a_training_file(app, 
 def test_a_training_line_that_is_not_an_example_is_named(line):
     with pytest.raises(ValueError, match="line 1"):
         learning.read_examples([line])
+
+
+@pytest.mark.worker
+def test_training_is_the_learner_s_work_and_never_holds_up_the_pipeline_s_worker(app, database_url, clean_redis,
+                                                                                  tmp_path):
+    """The Procfile's worker takes the pipeline's jobs and leaves the training to its learner process."""
+    business, _parking_id = _corrected_business(app, 40)
+    queued = make_app(database_url, tmp_path, REDIS_URL=clean_redis)
+    answer = submit(app, business["touchpoint"], 2, "The courier was two hours late")
+    with queued.app_context(), unscoped():
+        assert jobs.sweep_models() == 1  # the training, queued first
+        enqueue(jobs.process_response, answer)
+    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": clean_redis, "OUTBOX_DIR": str(tmp_path / "outbox"),
+           "SECRET_KEY": "learner-test-secret-of-32-characters", "BASE_URL": "http://loopline.test"}
+    env.pop("SENTRY_DSN", None)
+
+    def burst(process: str) -> None:
+        result = subprocess.run([*procfile_command(process, REDIS_URL=clean_redis), "--burst"], env=env,
+                                cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    burst("worker")
+    assert [row.state for row in rows(app, Response) if row.id == answer] == [ResponseState.CATEGORISED]
+    assert rows(app, CategoryModel) == [] and Queue(LEARNING_QUEUE, connection=redis.Redis.from_url(clean_redis)).count == 1
+    burst("learner")
+    assert [stored.version for stored in rows(app, CategoryModel)] == [1]
 
 
 def test_a_worker_keeps_only_the_models_last_asked_for(app, monkeypatch):

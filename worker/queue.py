@@ -20,7 +20,7 @@ from rq import Queue, Retry
 
 log = logging.getLogger(__name__)
 QUEUE_NAME = "default"
-LEARNING_QUEUE = "learning"  # training the businesses' categorisers: workers take it after `default`
+LEARNING_QUEUE = "learning"  # training the businesses' categorisers: the Procfile's learner process takes it
 
 
 @lru_cache(maxsize=8)

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -89,7 +91,17 @@ def stop_processes(*processes: subprocess.Popen) -> None:
 
 def worker_command(redis_url: str, *options: str) -> list:
     """`rq worker` on the default queue, with the Procfile's worker class."""
-    return [BIN / "rq", "worker", *WORKER_ARGS, *options, "--url", redis_url, "default", "learning"]
+    return [BIN / "rq", "worker", *WORKER_ARGS, *options, "--url", redis_url, "default"]
+
+
+def procfile_command(process: str, **values: str) -> list[str]:
+    """The Procfile's command for `process`, its $NAME and ${NAME:-default} replaced from `values`, the
+    program taken from this virtualenv."""
+    [line] = [line for line in (PROJECT_ROOT / "Procfile").read_text().splitlines() if line.startswith(f"{process}:")]
+    command = re.sub(r"\$\{(\w+):-[^}]*\}|\$(\w+)", lambda found: values[found.group(1) or found.group(2)],
+                     line.split(":", 1)[1].strip())
+    program, *arguments = shlex.split(command)
+    return [str(BIN / program), *arguments]
 
 
 def start_worker(env: dict, *extra: str) -> subprocess.Popen:
