@@ -184,6 +184,20 @@ def test_owner_keywords_decide_custom_categories():
     assert analyse("Nothing to say", 8, rules=rules).categories == []
 
 
+def test_a_word_the_app_retired_from_a_default_list_neither_matches_nor_shows_where_a_list_still_holds_it():
+    """Lists were stored whole: a default word retired since stays in them, and is the app's, not the owner's."""
+    from saas.feedback.categories import keywords_shown, rules_for
+    from saas.feedback.models import Category
+
+    payment = Category(id=1, key="payment", keywords="оплата, дважды, бесконтакт", dropped_keywords=[])
+    [rule] = rules_for([payment])
+    assert rule.keywords == ("бесконтакт",)  # the owner's own word
+    assert analyse("Позвонила дважды, никто не ответил", 3, rules=[rule], locale="ru").categories == []
+    assert analyse("Деньги списали дважды", 3, rules=[rule], locale="ru").categories == [1]  # today's phrase
+    shown = [word.strip() for word in keywords_shown(payment, "ru").split(",")]
+    assert "дважды" not in shown and {"оплата", "бесконтакт", "списать дважды"} <= set(shown)
+
+
 @pytest.mark.parametrize("typed", ["обʼєднання", "об’єднання", "об'єднання", "ОБʼЄДНАННЯ"])
 def test_an_owner_keyword_matches_whichever_apostrophe_either_side_typed(typed):
     rules = [CategoryRule("union", (typed,))]

@@ -11,9 +11,9 @@ from saas.core.errors import Refusal
 from saas.core.extensions import db
 from saas.core.i18n import supported
 from saas.core.sql import owned
-from saas.feedback.categoriser import CategoryRule, default_keywords, default_keywords_any_language
+from saas.feedback.categoriser import CategoryRule, app_keywords, default_keywords
 from saas.feedback.models import Category
-from saas.feedback.taxonomy import DEFAULT_TAXONOMY
+from saas.feedback.taxonomy import DEFAULT_TAXONOMY, RETIRED_KEYWORDS
 from tenants.models import Membership, Tenant
 
 MAX_KEYWORDS = 200
@@ -65,20 +65,20 @@ def parse_keywords(raw: str) -> str:
 
 def rules_for(categories: list[Category]) -> list[CategoryRule]:
     """A default category matches its default keywords in the comment's language, but those the owner took
-    out of its list; the owner's own words (those not in a default list) are added in the languages their
+    out of its list; the owner's own words (those the app never gave it) are added in the languages their
     letters say."""
-    return [
-        CategoryRule(category.id, tuple(word for word in category.keyword_list
-                                        if word not in default_keywords_any_language(category.key)),
-                     key=category.key, dropped=frozenset(category.dropped_keywords or ()))
-        for category in categories
-    ]
+    return [CategoryRule(category.id, tuple(word for word in category.keyword_list
+                                            if word not in app_keywords(category.key)),
+                         key=category.key, dropped=frozenset(category.dropped_keywords or ()))
+            for category in categories]
 
 
 def keywords_shown(category: Category, locale: str) -> str:
-    """The keyword list as the owner edits it: what is stored, and for a default category the default
-    keywords in the business's language it does not hold yet (added to the app since), unless taken out."""
-    words = category.keyword_list
+    """The keyword list as the owner edits it: what is stored but the words the app retired, and for a
+    default category the default keywords in the business's language it does not hold yet (added to the
+    app since), unless taken out."""
+    retired = RETIRED_KEYWORDS.get(category.key, frozenset())
+    words = [word for word in category.keyword_list if word not in retired]
     if category.key:
         dropped = set(category.dropped_keywords or ())
         words += [word for word in default_keywords(category.key, supported(locale))

@@ -361,9 +361,14 @@ def default_keywords(key: str, locale: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=64)
-def default_keywords_any_language(key: str | None) -> frozenset[str]:
+def app_keywords(key: str | None) -> frozenset[str]:
+    """The words the app gives a default category, in every language, and those it gave it once: a stored
+    list's word among them is not the owner's own."""
     entry = taxonomy.DEFAULT_TAXONOMY.get(key) if key else None
-    return frozenset(word for words in entry["keywords"].values() for word in words) if entry else frozenset()
+    if entry is None:
+        return frozenset()
+    defaults = frozenset(word for words in entry["keywords"].values() for word in words)
+    return defaults | taxonomy.RETIRED_KEYWORDS.get(key, frozenset())
 
 
 def _sentiment(band: Band | None, cues: set, plain_cues: set) -> str:
