@@ -126,10 +126,16 @@ def test_queue_depths_and_failed_jobs_come_from_rqs_registries(database_url, tmp
     failing = queue.enqueue("tests.support.jobs.explode", "the cause")
     SimpleWorker([queue], connection=connection).work(burst=True)
     waiting = queue.enqueue("tests.support.jobs.explode", "later")
+    listening = SimpleWorker([queue], connection=connection)
+    listening.register_birth()  # a worker on `default`; none on `learning`, which has had no job yet
 
     overview = admin.get("/admin/").get_data(as_text=True)
     depths = re.search(r'id="queues">.*?</table>', overview, re.S).group(0)
-    assert re.search(r"<th scope=\"row\">default</th><td>1</td><td>0</td><td><a [^>]+>1</a>", depths)
+    assert re.search(r"<th scope=\"row\">default</th><td>1</td><td>0</td><td><a [^>]+>1</a></td><td>0</td><td>1</td>",
+                     depths)
+    assert '<th scope="row">learning</th><td>0</td><td>0</td><td>0</td><td>0</td><td>0</td>' in depths
+    assert 'id="no-worker-learning"' in overview and 'id="no-worker-default"' not in overview
+    listening.register_death()
     listing = admin.get("/admin/jobs/failed/").get_data(as_text=True)
     assert "tests.support.jobs.explode(&#39;the cause&#39;)" in listing and "RuntimeError: the cause" in listing
 

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from flask import current_app
 from redis.exceptions import RedisError
-from rq import Queue
+from rq import Queue, Worker
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job
 from rq.registry import FailedJobRegistry
@@ -19,7 +19,7 @@ from saas.core.extensions import db
 from saas.core.timeutil import as_utc
 from tenants import admin_actions
 from worker.jobs import SCHEDULE
-from worker.queue import redis_connection
+from worker.queue import LEARNING_QUEUE, QUEUE_NAME, redis_connection
 
 FAILED_SHOWN = 100
 
@@ -35,6 +35,7 @@ class QueueDepth:
     running: int
     failed: int
     scheduled: int
+    workers: int  # the workers taking jobs from it (none: its jobs wait until its Procfile process runs)
 
 
 @dataclass(frozen=True)
@@ -71,13 +72,17 @@ def _connection():
 
 
 def queue_depths() -> list[QueueDepth] | None:
+    """The app's queues (and any other RQ knows), each with its jobs and the workers taking them."""
     connection = _connection()
     if connection is None:
         return None
     try:
+        names = {QUEUE_NAME, LEARNING_QUEUE} | {queue.name for queue in Queue.all(connection=connection)}
+        queues = [Queue(name, connection=connection) for name in sorted(names)]
         return [QueueDepth(queue.name, queue.count, queue.started_job_registry.count,
-                           queue.failed_job_registry.count, queue.scheduled_job_registry.count)
-                for queue in sorted(Queue.all(connection=connection), key=lambda queue: queue.name)]
+                           queue.failed_job_registry.count, queue.scheduled_job_registry.count,
+                           Worker.count(connection=connection, queue=queue))
+                for queue in queues]
     except RedisError as error:
         raise QueueUnreachable(str(error)) from error
 
