@@ -93,7 +93,7 @@ def _curve(name: str, rows: list[dict], counts: tuple, alone: bool, prior=None) 
     figures = []
     for count in [n for n in counts if n <= len(history)]:
         corrections = [example(row) for row in history[:count]]
-        model = learning.train(corrections, learning.default_rules_say, decisions=decided(history[:count]),
+        model = learning.train(corrections, decisions=decided(history[:count]),
                                prior=learning.corpus() if prior is None else prior)
         pooled = evaluate(test, lambda row: _joined(model, row))
         figure = (f"{count}: {pooled.macro_f1:.3f} ({pooled.macro_f1 - rules.macro_f1:+.3f}"
@@ -106,7 +106,7 @@ def _curve(name: str, rows: list[dict], counts: tuple, alone: bool, prior=None) 
 
 def _alone(corrections: list[learning.Example], test: list[dict], rules) -> str:
     """The gain of a model of the corrections alone, without the shipped comments."""
-    by_itself = learning.train(corrections, learning.default_rules_say)
+    by_itself = learning.train(corrections)
     return f" [{evaluate(test, lambda row: _joined(by_itself, row)).macro_f1 - rules.macro_f1:+.3f}]"
 
 
@@ -128,7 +128,7 @@ def held_out_cross_validation(test: list[dict], folds: int = 5) -> None:
     joined: dict[int, object] = {}
     for fold in range(folds):
         training = [row for row, group in zip(test, groups) if group % folds != fold]
-        model = learning.train([example(row) for row in training], learning.default_rules_say,
+        model = learning.train([example(row) for row in training],
                                prior=learning.corpus(), decisions=decided(training))
         for row, group in zip(test, groups):
             if group % folds == fold:
@@ -144,7 +144,7 @@ def learned_from_other_businesses(tests: dict[str, list[dict]]) -> None:
     """As `flask categorise --train FILE` with a few thousand labelled comments of other businesses: the
     three judged businesses' comments before their last JUDGED_LAST, and the shipped ones."""
     examples = [example(row) for filename in BUSINESSES for row in load(DATA / filename)[:-JUDGED_LAST]]
-    model = learning.train(examples, learning.default_rules_say, prior=learning.corpus(),
+    model = learning.train(examples, prior=learning.corpus(),
                            decisions=learning.tasks_among(examples))
     print(f"rules joined with a model of {len(examples):,} other businesses' comments and the "
           f"{len(learning.corpus()):,} shipped ones (as --train):")
@@ -160,7 +160,7 @@ def training_time(rows: list[dict], size: int = 5000) -> None:
     chosen = [rows[index % len(rows)] for index in range(size)]
     examples, decisions = [example(row) for row in chosen], decided(chosen)
     started = time.perf_counter()
-    learning.train(examples, learning.default_rules_say, prior=learning.corpus(), decisions=decisions)
+    learning.train(examples, prior=learning.corpus(), decisions=decisions)
     print(f"training on {size:,} corrections ({len(decisions):,} of them tasks' decisions) and the "
           f"{len(learning.corpus()):,} shipped comments (with the "
           f"cross-validation that picks each source): {time.perf_counter() - started:.1f} s")

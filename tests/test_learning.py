@@ -17,7 +17,7 @@ from rq import Queue
 from saas.core.extensions import db
 from saas.core.scoping import tenant_scope, unscoped
 from saas.feedback import categories, learned_models, learning, tasks
-from saas.feedback.categoriser import analyse
+from saas.feedback.categoriser import Analysis, analyse
 from saas.feedback.models import Category, CategoryModel, Correction, Membership, Response, ResponseState, Task
 from saas.feedback.taxonomy import CATEGORY_KEYS
 from tenants.models import Tenant
@@ -84,7 +84,7 @@ def _examples(parking_label="parking") -> list[learning.Example]:
 
 
 def test_a_category_the_keywords_cannot_see_is_learned_and_the_rules_keep_the_rest():
-    model = learning.train(_examples(), learning.default_rules_say)
+    model = learning.train(_examples())
     assert model.quality["parking"].source == "learned" and model.quality["parking"].f1["rules"] == 0
     order = ("parking", "delivery", "quality")
     assert model.combine([], "There is never anywhere to park", "en", order) == ["parking"]
@@ -97,7 +97,7 @@ def test_the_model_learns_where_the_business_corrects_its_keywords():
     """Where a keyword keeps being corrected away (a bar's "cold" beer is praise, not a fault) the model
     overrules it, and keeps it where the corrections agree."""
     def rules(example):
-        return {"quality"} if "cold" in example.text.lower() else set()
+        return Analysis(categories=["quality"] if "cold" in example.text.lower() else [])
 
     drinks = ["beer", "lager", "cider", "lemonade", "prosecco", "white wine", "pint", "spritz"]
     dishes = ["soup", "pie", "burger", "pasta", "curry", "fries", "risotto", "stew"]
@@ -136,8 +136,8 @@ def test_each_category_joins_the_rules_as_its_corrections_show_best():
 
 def test_a_business_s_decisions_teach_what_needs_an_action():
     decisions = _decisions()
-    assert all(learning.default_rules_decide(example) for example in decisions)  # the rules act on every one
-    model = learning.train([], learning.default_rules_say, decisions=decisions)
+    assert all(learning.default_rules(example).needs_action for example in decisions)  # the rules act on every one
+    model = learning.train([], decisions=decisions)
     assert model.action.source != "rules" and model.action.examples == len(decisions)
     assert model.action.accuracy[model.action.source] > model.action.accuracy["rules"] == 0.5
     assert not _decided(model, "The lunchtime queue was long again", 3)
@@ -148,7 +148,7 @@ def test_a_business_s_decisions_teach_what_needs_an_action():
 def test_a_decision_reads_the_score_s_band_as_its_model_learned_it():
     from scipy.sparse import hstack
 
-    model = learning.train([], learning.default_rules_say, decisions=_decisions())
+    model = learning.train([], decisions=_decisions())
     for text, score in (("The lunchtime queue was long again", 3), ("Burnt coffee", 7), ("Fine", None)):
         row = model.row(text, "en")
         learned = hstack([row, learning.band_features([(score, "nps")])]).tocsr()
@@ -157,14 +157,14 @@ def test_a_decision_reads_the_score_s_band_as_its_model_learned_it():
 
 
 def test_too_few_decisions_leave_them_to_the_rules():
-    model = learning.train(_examples(), learning.default_rules_say, decisions=_decisions()[:20])  # 4 needing one
+    model = learning.train(_examples(), decisions=_decisions()[:20])  # 4 needing one
     assert model.action is None and _decided(model, "The lunchtime queue was long again", 3)
 
 
 def test_a_model_stored_with_one_classifier_per_category_answers_as_it_did():
     from sklearn.linear_model import LogisticRegression
 
-    model = learning.train(_examples(), learning.default_rules_say)
+    model = learning.train(_examples())
     matrix = model.features.transform([learning.lemma_text(text, None) for text in PARKING[:6] + ["Great coffee"]])
     targets = [True] * 6 + [False]
     classifier = LogisticRegression().fit(matrix, targets)
@@ -194,14 +194,14 @@ def test_the_shipped_comments_are_labelled_with_the_business_s_own_categories():
 
 
 def test_a_correction_that_is_also_a_shipped_comment_is_judged_by_models_that_never_saw_it():
-    alone = learning.train(_examples(), learning.default_rules_say)
-    with_itself = learning.train(_examples(), learning.default_rules_say, prior=_examples())
+    alone = learning.train(_examples())
+    with_itself = learning.train(_examples(), prior=_examples())
     assert with_itself.quality["parking"].f1 == alone.quality["parking"].f1
 
 
 def test_too_few_corrections_learn_nothing():
     few = _examples()[:4]
-    model = learning.train(few, learning.default_rules_say)
+    model = learning.train(few)
     assert model.idents == [] and model.combine(["quality"], "Cold coffee", "en", ("quality",)) == ["quality"]
 
 

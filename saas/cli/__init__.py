@@ -70,7 +70,7 @@ def install(app: Flask) -> None:
                 examples = learning.read_examples(training)
             except ValueError as error:
                 raise click.BadParameter(str(error), param_hint="--train") from error
-            learned = learning.train(examples, learning.default_rules_say, prior=learning.corpus(),
+            learned = learning.train(examples, prior=learning.corpus(),
                                      decisions=learning.tasks_among(examples))
             order = learning.categories_in(examples, CATEGORY_KEYS)
             for ident, quality in learned.quality.items():

@@ -44,11 +44,9 @@ def train_for(tenant: Tenant) -> CategoryModel | None:
                  for row in rows if row.needs_action is not None and row.comment]
     prior = learning.corpus_for({category.key: category.id for category in business_categories if category.key})
     started = time.perf_counter()
-    model = learning.train(
-        examples, lambda example: set(analyse(example.text, rules=rules, locale=example.locale).categories),
-        prior=prior, decisions=decisions,
-        rules_decide=lambda example: analyse(example.text, example.score, example.metric, rules=rules,
-                                             locale=example.locale).needs_action)
+    model = learning.train(examples, lambda example: analyse(example.text, example.score, example.metric,
+                                                             rules=rules, locale=example.locale),
+                           prior=prior, decisions=decisions)
     seconds = time.perf_counter() - started
     version = (db.session.scalar(select(func.max(CategoryModel.version))
                                  .where(CategoryModel.tenant_id == tenant.id)) or 0) + 1
