@@ -11,6 +11,8 @@ from saas.core.extensions import db
 from saas.core.timeutil import utcnow
 from saas.feedback.models import Correction, Response
 
+IS_LABELLED = or_(Correction.category_ids.is_not(None), Correction.needs_action.is_not(None))
+
 
 def _correction_of(response: Response) -> Correction:
     found = db.session.scalar(select(Correction).where(Correction.response_id == response.id))
@@ -45,9 +47,6 @@ def labelled(tenant_id: int) -> list[Row]:
         .join(Response, Response.id == Correction.response_id)
         .where(Correction.tenant_id == tenant_id, IS_LABELLED)
         .order_by(Correction.corrected_at, Correction.id)))
-
-
-IS_LABELLED = or_(Correction.category_ids.is_not(None), Correction.needs_action.is_not(None))
 
 
 def count_since(tenant_id: int, moment: datetime | None) -> int:
