@@ -124,6 +124,9 @@ def test_a_word_taken_out_of_a_category_counts_neither_as_its_keyword_nor_as_its
     ("Kasia drew a dinosaur for my son and he was thrilled", "en", ["staff"]),  # a name no dictionary has
     ("My son loved it, he wants to come back", "en", []),  # "he" is the son
     ("Our dog loves it here, she gets a treat every time", "en", []),
+    ("З Миколаєм вас! Гарного всім свята", "uk", []),  # a saint's day is no one at work
+    ("Со Святым Николаем всех!", "ru", []),
+    ("Стриглася з Миколаєм, як завжди чотко", "uk", ["staff"]),  # the barber is
 ])
 def test_names_are_staff_and_speed_is_waiting(text, locale, expected):
     assert analyse(text, 9, locale=locale).categories == expected

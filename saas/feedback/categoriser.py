@@ -107,11 +107,12 @@ def _clauses_and_capitals(text: str, normal: str, found: list[re.Match]) -> tupl
     return clauses, capitals, titled
 
 
-def names_a_person(words: Words, cyrillic: str) -> bool:
-    """Whether the comment names someone ("спасибо Ольге", "у Тимура") or, in English, speaks of someone
-    (someone_in_english): in a review, one of the staff."""
-    return someone_in_english(words, cyrillic) or any(flag and lemmas.is_first_name_or_surname(word, cyrillic)
-                                                      for word, flag in zip(words.surface, words.capitalised))
+def names_a_person(words: Words, cyrillic: str, idioms: frozenset[int] = frozenset()) -> bool:
+    """Whether the comment names someone ("спасибо Ольге", "у Тимура") outside an idiom (a saint's day is
+    no one at work) or, in English, speaks of someone (someone_in_english): in a review, one of the staff."""
+    return someone_in_english(words, cyrillic) or any(
+        flag and position not in idioms and lemmas.is_first_name_or_surname(word, cyrillic)
+        for position, (word, flag) in enumerate(zip(words.surface, words.capitalised)))
 
 
 def someone_in_english(words: Words, cyrillic: str) -> bool:
@@ -343,7 +344,7 @@ def _found_by_shape(text: str, words: Words, cyrillic: str, signals: Signals, ru
     if quality is not None and quality.ident not in found and judged_product(words, signals, rule_hits, detractor,
                                                                              quality):
         shaped.add(quality.ident)
-    if staff not in found and staff is not None and names_a_person(words, cyrillic):
+    if staff not in found and staff is not None and names_a_person(words, cyrillic, signals.idioms):
         shaped.add(staff)
     if waiting not in found and waiting is not None and delivery not in found and about_time(text, signals):
         shaped.add(waiting)
