@@ -363,6 +363,7 @@ def test_training_is_the_learner_s_work_and_never_holds_up_the_pipeline_s_worker
     answer = submit(app, business["touchpoint"], 2, "The courier was two hours late")
     with queued.app_context(), unscoped():
         assert jobs.sweep_models() == 1  # the training, queued first
+        assert jobs.sweep_models() == 1  # still due: the waiting training stands for it
         enqueue(jobs.process_response, answer)
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": clean_redis, "OUTBOX_DIR": str(tmp_path / "outbox"),
            "SECRET_KEY": "learner-test-secret-of-32-characters", "BASE_URL": "http://loopline.test"}

@@ -187,11 +187,12 @@ def train_categoriser(tenant_id: int) -> int | None:
 
 @recorded
 def sweep_models() -> int:
-    """Businesses with enough new corrections (or a day's) get their categoriser trained again."""
+    """Businesses with enough new corrections (or a day's) get their categoriser trained again: once, while
+    a training of theirs still waits (the learner may be behind, or not running)."""
     with unscoped():
         due = learned_models.due_for_training()
     for tenant_id in due:
-        enqueue(train_categoriser, tenant_id, queue_name=LEARNING_QUEUE)
+        enqueue(train_categoriser, tenant_id, job_id=f"train-categoriser-{tenant_id}", queue_name=LEARNING_QUEUE)
     return len(due)
 
 

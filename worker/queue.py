@@ -17,6 +17,8 @@ from flask import current_app
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 
 log = logging.getLogger(__name__)
 QUEUE_NAME = "default"
@@ -39,16 +41,20 @@ def get_queue(name: str = QUEUE_NAME) -> Queue | None:
 # after that the sweeps still catch whatever it left undone.
 RETRY = Retry(max=3, interval=[10, 60, 300])
 RESULT_TTL = 0  # what a job returns is in the database already; failures are kept a week
+PENDING = (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
 
 
 def enqueue(func, *args, job_id: str | None = None, queue_name: str = QUEUE_NAME, **kwargs):
     """Run func(*args, **kwargs) in the background; returns the RQ job, or None when
-    it ran inline or could not be enqueued (the sweeps will catch up)."""
+    it ran inline or could not be enqueued (the sweeps will catch up). A `job_id` names one
+    job: while it waits or runs, enqueueing it again returns it instead of queueing a second."""
     queue = get_queue(queue_name)
     if queue is None:
         _run_inline(func, *args, **kwargs)
         return None
     try:
+        if job_id is not None and (waiting := _pending(job_id, queue)) is not None:
+            return waiting
         # One round trip to Redis instead of two: RQ writes the job and pushes it onto
         # the queue in the pipeline it is given, and we send that pipeline once.
         with queue.connection.pipeline() as pipeline:
@@ -60,6 +66,14 @@ def enqueue(func, *args, job_id: str | None = None, queue_name: str = QUEUE_NAME
         # One line, no traceback: during an outage every request says it, and the sweep catches up.
         log.warning("could not enqueue %s%r (%s); the sweep will retry", func.__name__, args, error)
         return None
+
+
+def _pending(job_id: str, queue: Queue) -> Job | None:
+    try:
+        job = Job.fetch(job_id, connection=queue.connection)
+    except NoSuchJobError:
+        return None
+    return job if job.get_status() in PENDING else None
 
 
 def _run_inline(func, *args, **kwargs) -> None:
