@@ -88,8 +88,9 @@ def give_a_learned_model(url: str, business: dict, corrections: int = 300) -> in
         db.session.commit()
         stored = learned_models.train_for(tenant)
         db.session.commit()
+        decided = stored.report.get(learned_models.NEEDS_ACTION, {}).get("examples", 0)
         print(f"learned model: version {stored.version} from {stored.examples} corrections "
-              f"({stored.report['needs_action']['examples']} tasks' decisions), {len(stored.blob) / 1e6:.1f} MB")
+              f"({decided} tasks' decisions), {len(stored.blob) / 1e6:.1f} MB")
     dispose(app)
     return len(answers)
 

@@ -107,7 +107,7 @@ def _clauses_and_capitals(text: str, normal: str, found: list[re.Match]) -> tupl
     return clauses, capitals, titled
 
 
-def names_a_person(words: Words, cyrillic: str, idioms: frozenset[int] = frozenset()) -> bool:
+def names_a_person(words: Words, cyrillic: str, idioms: frozenset[int]) -> bool:
     """Whether the comment names someone ("спасибо Ольге", "у Тимура") outside an idiom (a saint's day is
     no one at work) or, in English, speaks of someone (someone_in_english): in a review, one of the staff."""
     return someone_in_english(words, cyrillic) or any(

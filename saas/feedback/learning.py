@@ -229,7 +229,7 @@ def default_rules(example: Example) -> Analysis:
 def tasks_among(examples: Sequence[Example]) -> list[Example]:
     """The examples the default rules make a task of: where a business decides what an answer needs."""
     return [example for example in examples
-            if (lambda analysis: analysis.needs_reply or analysis.needs_action)(default_rules(example))]
+            if (analysis := default_rules(example)).needs_reply or analysis.needs_action]
 
 
 BANDS = (Band.DETRACTOR, Band.PASSIVE, Band.PROMOTER)
