@@ -18,6 +18,7 @@ from playwright.sync_api import sync_playwright
 
 pytest.register_assert_rewrite("tests.support")  # before its first import: failed asserts in helpers explain themselves
 
+from saas.feedback import learned_models  # noqa: E402
 from tests.support.apps import dispose_made_apps, make_app, scratch_database, truncate_all  # noqa: E402
 from tests.support.mail import Mailbox, SmtpServer  # noqa: E402
 from tests.support.processes import (  # noqa: E402
@@ -34,6 +35,13 @@ from tests.support.processes import (  # noqa: E402
 )
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def app_categoriser():
+    """The app's model, trained once (or read from instance/cache/) before any process of the run needs it:
+    the workers and servers the tests start then read it rather than each train it."""
+    learned_models.app_model()
 
 
 @pytest.fixture(scope="session")

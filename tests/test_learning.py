@@ -246,6 +246,9 @@ def test_corrections_train_a_versioned_model_that_the_pipeline_joins_with_the_ru
                                                                    Category.key == "delivery"))
     # Three corrections are about delivery; the shipped comments teach the rest, under the business's own id.
     assert delivery in model.idents and model.quality[delivery].examples == 3
+    # Too few of them to choose how it joins the rules: as the app's model does.
+    assert model.quality[delivery].thresholds == learned_models.app_model().quality["delivery"].thresholds
+    assert stored.report[str(delivery)]["source"] == "app"
 
     learned_models.forget_loaded()
     response_id = submit(app, business["touchpoint"], 4, "Again no free parking spaces, I gave up and left")
@@ -256,6 +259,7 @@ def test_corrections_train_a_versioned_model_that_the_pipeline_joins_with_the_ru
 
     page = staff_client(app, "owner@zerno.example").get("/categories/").get_data(as_text=True)
     assert 'id="learning"' in page and page.count('class="help learned"') == 12  # 11 categories and the decision
+    assert 'id="app-model"' not in page and "моделлю застосунку" in page  # delivery's three corrections
     assert "правила" in _learned_action(page)  # too few decisions yet: the rules (in the owner's Ukrainian)
 
 
@@ -404,3 +408,83 @@ def test_a_model_that_cannot_be_loaded_leaves_the_rules(app):
     with app.app_context(), unscoped():
         assert learned_models.current(business["tenant"]) is None
         assert db.session.get(Response, response_id).categories  # the rules sorted it
+
+
+def test_the_app_s_joins_give_no_more_comments_about_nothing_a_category_than_the_rules():
+    # Ten comments about x the rules miss and two about nothing, all at 0.75; twenty the rules find. Adding
+    # x at 0.7 is the best F1, but gives the two comments about nothing a category the rules never gave.
+    examples = ([learning.Example("found", "en", frozenset({"x"}))] * 20
+                + [learning.Example("missed", "en", frozenset({"x"}))] * 10
+                + [learning.Example("nothing", "en", frozenset())] * 2)
+    rule_guesses = [{"x"}] * 20 + [set()] * 12
+    probabilities = {"x": numpy.array([0.9] * 20 + [0.75] * 12)}
+    unbounded = learning._join_of("x", examples, rule_guesses, probabilities["x"])
+    assert unbounded.thresholds[1] <= 0.7
+    joined = learning._app_joins(examples, rule_guesses, probabilities, ["x"])["x"]
+    assert joined.thresholds[1] > 0.75
+
+
+def test_a_new_business_s_answers_are_read_by_the_rules_with_the_app_s_model(app):
+    business = build_business(app, locale="en", slug="new-cafe")
+    missed_by_keywords = submit(app, business["touchpoint"], 9, "always sparkling in here", locale="en")
+    process(app, missed_by_keywords)
+    with app.app_context(), unscoped():
+        response = db.session.get(Response, missed_by_keywords)
+        assert [link.category.key for link in response.categories] == ["cleanliness"]
+        assert analyse("always sparkling in here", 9, locale="en").categories == []  # the keywords alone
+
+
+def test_a_category_whose_keywords_the_owner_changed_follows_them_alone(app):
+    business = build_business(app, locale="en", slug="own-words")
+    with app.app_context(), tenant_scope(business["tenant"]):
+        tenant = db.session.get(Tenant, business["tenant"])
+        quality = next(category for category in categories.ensure_categories(tenant) if category.key == "quality")
+        categories.update_category(tenant, quality.id, quality.name, "repair*", [])
+        cleanliness = next(category for category in categories.ensure_categories(tenant)
+                           if category.key == "cleanliness")
+        categories.update_category(tenant, cleanliness.id, cleanliness.name, "spotless", [])
+        db.session.commit()
+    # The app's model finds neither a quality in this (it drops the rules' "repair") nor "sparkling" clean.
+    repaired = submit(app, business["touchpoint"], 3, "They never called back about my repair", locale="en")
+    sparkling = submit(app, business["touchpoint"], 9, "always sparkling in here", locale="en")
+    for response_id in (repaired, sparkling):
+        process(app, response_id)
+    with app.app_context(), unscoped():
+        assert "quality" in {link.category.key for link in db.session.get(Response, repaired).categories}
+        assert db.session.get(Response, sparkling).categories == []
+    page = staff_client(app, "owner@zerno.example").get("/categories/").get_data(as_text=True)
+    assert 'id="app-model"' in page and "4 078 прикладах" in page  # in the owner's Ukrainian
+    assert page.count("Категорія ставиться за ключовими словами та моделлю застосунку.") == 8
+    assert page.count("Категорія ставиться лише за ключовими словами.") == 2
+
+
+def test_a_category_with_too_few_corrections_joins_the_rules_as_the_app_s_model_does():
+    defaults = {"parking": (0.3, 0.6), "staff": (0.1, 0.6)}
+    model = learning.train(_examples(), prior=learning.corpus(), defaults=defaults)
+    assert model.quality["staff"].thresholds == (0.1, 0.6)  # one staff correction: the app's join
+    assert model.quality["parking"].thresholds != defaults["parking"]  # enough: the business's own
+
+
+def test_the_app_s_model_is_trained_once_and_read_by_the_next_process(monkeypatch, tmp_path):
+    monkeypatch.setattr(learned_models, "APP_MODEL_DIR", tmp_path)
+    trained = []
+    monkeypatch.setattr(learning, "train_app_model", lambda: trained.append(1) or learning.LearnedModel(
+        None, [], None, None, {}, 0))
+    learned_models.app_model.cache_clear()
+    try:
+        learned_models.app_model()
+        learned_models.app_model.cache_clear()  # as a new process
+        assert learned_models.app_model().examples == 0 and trained == [1]
+        assert [path.name for path in tmp_path.iterdir()] == [
+            f"app-categoriser-{learned_models.app_model_digest()}.pickle"]
+    finally:
+        learned_models.app_model.cache_clear()
+
+
+def test_flask_categorise_reads_with_the_app_s_model_unless_told_the_rules_only(app):
+    runner = app.test_cli_runner()
+    comment = json.dumps({"text": "always sparkling in here", "locale": "en", "score": 9}) + "\n"
+    assert json.loads(runner.invoke(args=["categorise"], input=comment).stdout)["categories"] == ["cleanliness"]
+    assert json.loads(runner.invoke(args=["categorise", "--rules-only"], input=comment).stdout)["categories"] == []
+    both = runner.invoke(args=["categorise", "--rules-only", "--train", "x.jsonl"], input=comment)
+    assert both.exit_code == 2

@@ -4,7 +4,7 @@ from flask import Flask
 from rq.worker import SimpleWorker
 
 from saas.app import create_app
-from saas.feedback import lemmas
+from saas.feedback import learned_models, lemmas
 
 
 class AppWorker(SimpleWorker):
@@ -19,6 +19,7 @@ class AppWorker(SimpleWorker):
         super().__init__(*args, **kwargs)
         self.app: Flask = create_app()
         lemmas.warm()  # the categoriser's dictionaries, once, not in the first job
+        learned_models.app_model()  # and the app's model (trained once per version of the categoriser)
 
     def execute_job(self, job, queue):
         # A context per job: each job gets a database session of its own, removed after it.

@@ -11,7 +11,7 @@ from saas.cli.demo import seed_demo
 from saas.core.errors import Refusal
 from saas.core.extensions import db
 from saas.core.urls import absolute_url
-from saas.feedback import learning
+from saas.feedback import learned_models, learning
 from saas.feedback.categoriser import analyse
 from saas.feedback.metrics import METRICS
 from saas.feedback.taxonomy import CATEGORY_KEYS
@@ -58,20 +58,25 @@ def install(app: Flask) -> None:
                   help='JSON lines {"text", "locale", "categories": [...]} (and "score", "metric", '
                        '"needs_action" where known): learn from them first, as the app learns from a business\'s '
                        "corrections")
-    def categorise(training):
+    @click.option("--rules-only", is_flag=True,
+                  help="The keywords' rules alone, without the app's model (nor --train's).")
+    def categorise(training, rules_only):
         """Read JSON lines {"text", "locale", "score", "metric"} on stdin; write one JSON line
-        each with the default categories, sentiment, needs_reply and needs_action. With --train, the
+        each with the default categories, sentiment, needs_reply and needs_action, as the pipeline finds
+        them for a business without corrections: the rules joined with the app's model. With --train, the
         categories (and needs_action, from the lines that give it and that the rules make a task of: where
         a business decides it) come from the rules joined with a model learned from that file, as the
         pipeline joins them for a business with those corrections."""
-        learned, order = None, CATEGORY_KEYS
+        if rules_only and training is not None:
+            raise click.UsageError("--rules-only and --train exclude each other")
+        learned, order = None if rules_only else learned_models.app_model(), CATEGORY_KEYS
         if training is not None:
             try:
                 examples = learning.read_examples(training)
             except ValueError as error:
                 raise click.BadParameter(str(error), param_hint="--train") from error
-            learned = learning.train(examples, prior=learning.corpus(),
-                                     decisions=learning.tasks_among(examples))
+            learned = learning.train(examples, prior=learning.corpus(), decisions=learning.tasks_among(examples),
+                                     defaults=learned.joins())
             order = learning.categories_in(examples, CATEGORY_KEYS)
             for ident, quality in learned.quality.items():
                 scores = ", ".join(f"{source} {f1:.2f}" for source, f1 in quality.f1.items())

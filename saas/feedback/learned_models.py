@@ -3,13 +3,20 @@ database, loaded lazily by each worker process (and looked up again at most ever
 joined with the rules in the pipeline (saas.feedback.learning says how)."""
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import pickle
+import tempfile
 import time
 from datetime import datetime, timedelta
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
 
 from sqlalchemy import and_, delete, func, or_, select
 
+from saas.core.config import INSTANCE_DIR
 from saas.core.extensions import db
 from saas.core.timeutil import as_utc, utcnow
 from saas.feedback import corrections, learning
@@ -26,6 +33,10 @@ CHECK_SECONDS = 60
 # pickle, loaded again in ~15 ms when it is needed after being dropped).
 MAX_LOADED = 20
 NEEDS_ACTION = "needs_action"  # the decision's entry in a version's report, beside the categories' ids
+APP_MODEL_DIR = INSTANCE_DIR / "cache"
+# What the app's model is made of besides the categoriser's code and shipped comments (app_model_digest).
+APP_MODEL_LIBRARIES = ("scikit-learn", "scipy", "numpy", "pymorphy3", "pymorphy3-dicts-ru", "pymorphy3-dicts-uk",
+                       "simplemma")
 log = logging.getLogger(__name__)
 _loaded: dict[int, tuple[float, int | None, learning.LearnedModel | None]] = {}
 
@@ -42,11 +53,13 @@ def train_for(tenant: Tenant) -> CategoryModel | None:
                 for row in rows if row.category_ids is not None]
     decisions = [learning.Example(row.comment, row.locale, frozenset(), row.score, row.metric, row.needs_action)
                  for row in rows if row.needs_action is not None and row.comment]
-    prior = learning.corpus_for({category.key: category.id for category in business_categories if category.key})
+    by_key = {category.key: category.id for category in business_categories if category.key}
+    prior = learning.corpus_for(by_key)
+    defaults = app_model().for_categories(with_app_keywords(business_categories)).joins()
     started = time.perf_counter()
     model = learning.train(examples, lambda example: analyse(example.text, example.score, example.metric,
                                                              rules=rules, locale=example.locale),
-                           prior=prior, decisions=decisions)
+                           prior=prior, decisions=decisions, defaults=defaults)
     seconds = time.perf_counter() - started
     version = (db.session.scalar(select(func.max(CategoryModel.version))
                                  .where(CategoryModel.tenant_id == tenant.id)) or 0) + 1
@@ -62,7 +75,7 @@ def train_for(tenant: Tenant) -> CategoryModel | None:
 
 def _report(model: learning.LearnedModel) -> dict:
     """Per category id, and for "needs_action", where the answers come from and how each source did."""
-    report = {str(ident): {"source": quality.source, "examples": quality.examples,
+    report = {str(ident): {"source": _source(quality), "examples": quality.examples,
                            "f1": {source: round(f1, 3) for source, f1 in quality.f1.items()}}
               for ident, quality in model.quality.items()}
     if model.action is not None:
@@ -70,6 +83,14 @@ def _report(model: learning.LearnedModel) -> dict:
                                 "accuracy": {source: round(accuracy, 3)
                                              for source, accuracy in model.action.accuracy.items()}}
     return report
+
+
+def _source(quality: learning.CategoryQuality) -> str:
+    """rules | learned | both, or app: too few of the business's corrections of it to choose, the app's
+    join (learning.train's defaults)."""
+    if quality.examples < learning.MIN_POSITIVES and quality.source != "rules":
+        return "app"
+    return quality.source
 
 
 def latest(tenant_id: int) -> CategoryModel | None:
@@ -95,6 +116,66 @@ def current(tenant_id: int) -> learning.LearnedModel | None:
     while len(_loaded) > MAX_LOADED:
         del _loaded[next(iter(_loaded))]
     return model
+
+
+def for_business(tenant_id: int, business_categories) -> learning.LearnedModel:
+    """The model the business's answers are categorised with: its own, or until it has one the app's, for
+    its default categories whose keywords are still the app's."""
+    own = current(tenant_id)
+    if own is not None:
+        return own
+    return app_model().for_categories(with_app_keywords(business_categories))
+
+
+def with_app_keywords(business_categories) -> dict:
+    """A default category's key -> its id, for those whose keywords the owner has not changed. The app's
+    model was joined with the app's keywords; an owner's own words are the owner's (the model would drop a
+    word it never saw the rules find), until the business's corrections teach otherwise."""
+    return {rule.key: rule.ident for rule in rules_for(business_categories)
+            if rule.key and not rule.keywords and not rule.dropped}
+
+
+@lru_cache(maxsize=1)
+def app_model() -> learning.LearnedModel:
+    """The app's own model (learning.train_app_model), made once for each version of the categoriser: read
+    from APP_MODEL_DIR when this code, its shipped comments and its libraries made it, else trained (~8 s)
+    and kept there for the next process."""
+    path = APP_MODEL_DIR / f"app-categoriser-{app_model_digest()}.pickle"
+    try:
+        return pickle.loads(path.read_bytes())  # noqa: S301 - written below, by this app only
+    except (OSError, pickle.UnpicklingError, EOFError):
+        log.info("training the app's categoriser from the shipped comments")
+    model = learning.train_app_model()
+    _write_atomically(path, pickle.dumps(model))
+    for older in APP_MODEL_DIR.glob("app-categoriser-*.pickle"):
+        if older != path:
+            older.unlink(missing_ok=True)
+    return model
+
+
+def app_model_digest() -> str:
+    """What the app's model depends on: the categoriser's code (the feedback package's modules), the
+    shipped comments and the libraries' versions."""
+    digest = hashlib.sha256()
+    package = Path(learning.__file__).parent
+    for path in sorted([*package.glob("*.py"), *learning.CORPUS.glob("*.jsonl")]):
+        digest.update(path.name.encode() + path.read_bytes())
+    for library in APP_MODEL_LIBRARIES:
+        digest.update(f"{library}=={metadata.version(library)}".encode())
+    return digest.hexdigest()[:16]
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    """Several processes may train at once: each renames its whole file into place. A directory that cannot
+    be written costs only the training again in the next process."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".app-categoriser-")
+        with os.fdopen(handle, "wb") as file:
+            file.write(content)
+        os.replace(temporary, path)
+    except OSError:
+        log.warning("the app's categoriser could not be kept in %s", path.parent, exc_info=True)
 
 
 def _unpickled(blob: bytes | None, tenant_id: int, version: int | None) -> learning.LearnedModel | None:

@@ -47,8 +47,8 @@ def process_response(response_id: int) -> Task | None:
         categories = ensure_categories(tenant)
         analysis = analyse(response.comment, response.score, response.metric, rules_for(categories),
                            contact_given=response.consent and bool(response.contact_email), locale=response.locale)
-        learned = learned_models.current(tenant.id)
-        if learned is not None and response.comment:
+        if response.comment:  # the rules alone read a score without words
+            learned = learned_models.for_business(tenant.id, categories)
             learned.revise(analysis, response.comment, [category.id for category in categories], response.score,
                            response.metric)
         matched = [category for category in categories if category.id in analysis.categories]
