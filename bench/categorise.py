@@ -8,11 +8,16 @@ decisions (needs a reply, needs an action), and the share of comments about noth
 were given a category anyway. Then comments per second: the sets read `--rounds` times after a warm-up,
 against a baseline that only tokenises the same texts.
 
+The app's own model (learning.train_app_model), which joins the rules for every business until it has a
+model of its own: how each category joins the rules, each one's F1 with every shipped set judged by a
+model of the others (a business the model never saw), and the judging-only sets read by the rules joined
+with it, as a new business's answers are.
+
 The learned categoriser (saas.feedback.learning), as a business gets it: the learning curve of three
 businesses, each one's comments in the order they came over two years (written by people who never saw
 the keywords): its first 50, 100, 200, 500 as its corrections, the model joined with the rules judged on
-its last 160, against the rules alone, and against a model learned from its corrections alone, without
-the shipped comments; the same for three other businesses' comments, on which the way the model joins
+its last 160, against the rules alone (and the rules with the app's model), and against a model learned
+from its corrections alone, without the shipped comments; the same for three other businesses' comments, on which the way the model joins
 the rules was chosen; the held-out comments by cross-validation (a comment and its translations always
 on the same side); the independent and the reviews test sets judged by the rules joined with a model
 learned from the other businesses' comments, as `flask categorise --train` would; and the time to train
@@ -25,7 +30,7 @@ import sys
 import time
 
 from bench.common import ROOT
-from saas.feedback import learning
+from saas.feedback import learned_models, learning
 from saas.feedback.categoriser import analyse, tokenize
 from saas.feedback.evaluation import evaluate, load, rules_alone
 from saas.feedback.taxonomy import CATEGORY_KEYS
@@ -66,13 +71,34 @@ DEVELOPMENT = ("development_en_cafe.jsonl", "development_ru_car_service.jsonl", 
 JUDGED_LAST = 160  # each business's last comments: never trained on
 
 
+def app_model_report(sets: dict[str, list[dict]]) -> None:
+    """How the app's model joins the rules, and what the rules joined with it make of the sets it never
+    learned from: a new business's answers."""
+    app = learned_models.app_model()
+    print(f"\nthe app's model, from the {app.examples:,} shipped comments; each category's join "
+          "(where the rules find it, where not) and F1 with each shipped set judged by a model of the others:")
+    for key, quality in app.quality.items():
+        print(f"  {key:<14} {quality.thresholds}  rules {quality.f1['rules']:.3f}, joined "
+              f"{max(quality.f1.values()):.3f}")
+    mean = sum(max(quality.f1.values()) for quality in app.quality.values()) / len(app.quality)
+    rules = sum(quality.f1["rules"] for quality in app.quality.values()) / len(app.quality)
+    print(f"  macro-F1 rules {rules:.3f}, joined {mean:.3f}")
+    print("a new business's answers, the rules joined with it, on the sets it never learned from:")
+    for name, rows in sets.items():
+        alone, joined = evaluate(rows), evaluate(rows, lambda row: _joined(app, row))
+        locales = "  ".join(f"{locale} {f1:.3f}" for locale, f1 in joined.per_locale.items())
+        print(f"  {name}: {joined.macro_f1:.3f} ({locales}), rules alone {alone.macro_f1:.3f}; comments about no "
+              f"topic given one {joined.no_topic_false_positive_rate:.0%}, rules alone "
+              f"{alone.no_topic_false_positive_rate:.0%}")
+
+
 def one_business_curves() -> None:
     """Each business's first comments replayed as its corrections, judged on its last JUDGED_LAST."""
     print(f"\nthree businesses: the first comments as corrections, judged on the last {JUDGED_LAST}; "
           "the model with the shipped comments [and from the corrections alone]")
     for filename in BUSINESSES:
         rows = load(DATA / filename)
-        print(_curve(filename, rows, (50, 100, 200, 500), alone=True))
+        print(_curve(filename, rows, (50, 100, 200, 500), alone=True, with_app_model=True))
 
 
 def development_curves() -> None:
@@ -87,20 +113,26 @@ def development_curves() -> None:
         print(_curve(filename, rows, (50, 100, 200, len(rows) - JUDGED_LAST), alone=False, prior=others))
 
 
-def _curve(name: str, rows: list[dict], counts: tuple, alone: bool, prior=None) -> str:
+def _curve(name: str, rows: list[dict], counts: tuple, alone: bool, prior=None, with_app_model=False) -> str:
+    """The business's model after each count of corrections, learned as the app learns it (a category with
+    too few of them joins the rules as the app's model does); the app's model, with the rules alone, is
+    its baseline where it never learned from the business's comments."""
     test, history = rows[-JUDGED_LAST:], rows[:-JUDGED_LAST]
     rules = evaluate(test)
+    app = learned_models.app_model()
     figures = []
     for count in [n for n in counts if n <= len(history)]:
         corrections = [example(row) for row in history[:count]]
         model = learning.train(corrections, decisions=decided(history[:count]),
-                               prior=learning.corpus() if prior is None else prior)
+                               prior=learning.corpus() if prior is None else prior, defaults=app.joins())
         pooled = evaluate(test, lambda row: _joined(model, row))
         figure = (f"{count}: {pooled.macro_f1:.3f} ({pooled.macro_f1 - rules.macro_f1:+.3f}"
                   f"{_alone(corrections, test, rules) if alone else ''}), "
                   f"action {pooled.action_accuracy:.3f} ({pooled.action_accuracy - rules.action_accuracy:+.3f})")
         figures.append(figure)
-    return (f"{name:<34} rules {rules.macro_f1:.3f}, action {rules.action_accuracy:.3f}; after\n    "
+    baseline = f", with the app's model {evaluate(test, lambda row: _joined(app, row)).macro_f1:.3f}" \
+        if with_app_model else ""
+    return (f"{name:<34} rules {rules.macro_f1:.3f}{baseline}, action {rules.action_accuracy:.3f}; after\n    "
             + "\n    ".join(figures))
 
 
@@ -128,8 +160,8 @@ def held_out_cross_validation(test: list[dict], folds: int = 5) -> None:
     joined: dict[int, object] = {}
     for fold in range(folds):
         training = [row for row, group in zip(test, groups) if group % folds != fold]
-        model = learning.train([example(row) for row in training],
-                               prior=learning.corpus(), decisions=decided(training))
+        model = learning.train([example(row) for row in training], prior=learning.corpus(),
+                               decisions=decided(training), defaults=learned_models.app_model().joins())
         for row, group in zip(test, groups):
             if group % folds == fold:
                 joined[id(row)] = _joined(model, row)
@@ -144,8 +176,8 @@ def learned_from_other_businesses(tests: dict[str, list[dict]]) -> None:
     """As `flask categorise --train FILE` with a few thousand labelled comments of other businesses: the
     three judged businesses' comments before their last JUDGED_LAST, and the shipped ones."""
     examples = [example(row) for filename in BUSINESSES for row in load(DATA / filename)[:-JUDGED_LAST]]
-    model = learning.train(examples, prior=learning.corpus(),
-                           decisions=learning.tasks_among(examples))
+    model = learning.train(examples, prior=learning.corpus(), decisions=learning.tasks_among(examples),
+                           defaults=learned_models.app_model().joins())
     print(f"rules joined with a model of {len(examples):,} other businesses' comments and the "
           f"{len(learning.corpus()):,} shipped ones (as --train):")
     for name, test in tests.items():
@@ -160,7 +192,7 @@ def training_time(rows: list[dict], size: int = 5000) -> None:
     chosen = [rows[index % len(rows)] for index in range(size)]
     examples, decisions = [example(row) for row in chosen], decided(chosen)
     started = time.perf_counter()
-    learning.train(examples, prior=learning.corpus(), decisions=decisions)
+    learning.train(examples, prior=learning.corpus(), decisions=decisions, defaults=learned_models.app_model().joins())
     print(f"training on {size:,} corrections ({len(decisions):,} of them tasks' decisions) and the "
           f"{len(learning.corpus()):,} shipped comments (with the "
           f"cross-validation that picks each source): {time.perf_counter() - started:.1f} s")
@@ -191,6 +223,8 @@ def main() -> int:
     baseline = len(texts) * args.rounds / (time.perf_counter() - started)
     print(f"\n{rate:,.0f} comments/s categorised; {baseline:,.0f} comments/s only tokenised "
           f"(categorising costs {baseline / rate:.1f}x tokenising)")
+    app_model_report({name: sets[name] for name in ("held out", "independent, test", "reviews, test")}
+                     | {filename: load(DATA / filename)[-JUDGED_LAST:] for filename in BUSINESSES})
     one_business_curves()
     development_curves()
     held_out_cross_validation(sets["held out"])

@@ -8,8 +8,9 @@ enqueues process_response for each and drains the queue with W `rq worker --burs
 processes run as the Procfile runs them (assignment emails are queued and delivered to
 the outbox folder by the same workers). Then drains N no-op jobs the same way. Rounds
 alternate the two; prints the median responses per second, the median no-op jobs per
-second, and their ratio (target: at least 0.25). With --learned the business first gets a categoriser
-learned from 300 corrections, which process_response then joins with the rules.
+second, and their ratio (target: at least 0.25). The business's answers are read by the rules joined with
+the app's model, as a new business's are; with --learned it first gets a categoriser of its own, learned
+from 300 corrections, which process_response then joins with the rules instead.
 """
 from __future__ import annotations
 

@@ -488,3 +488,12 @@ def test_flask_categorise_reads_with_the_app_s_model_unless_told_the_rules_only(
     assert json.loads(runner.invoke(args=["categorise", "--rules-only"], input=comment).stdout)["categories"] == []
     both = runner.invoke(args=["categorise", "--rules-only", "--train", "x.jsonl"], input=comment)
     assert both.exit_code == 2
+
+
+@pytest.mark.parametrize("text", ["Nowhere to park, again! Nowhere.", "Кава холодна", "", "x", "🙂"])
+def test_a_comment_s_features_are_what_the_vectorizers_would_give(text):
+    model = learning.train(_examples())
+    expected = model.features.transform([learning.lemma_text(text, None)]).toarray()
+    assert numpy.allclose(model.row(text, None).toarray(), expected, atol=1e-12)
+    assert model.probabilities(text, None)["parking"] == pytest.approx(
+        learning._logistic(model.row(text, None), model.coefficients, model.intercepts)[0, 0])
