@@ -477,6 +477,15 @@ def test_the_app_s_model_is_trained_once_and_read_by_the_next_process(monkeypatc
         assert learned_models.app_model().examples == 0 and trained == [1]
         assert [path.name for path in tmp_path.iterdir()] == [
             f"app-categoriser-{learned_models.app_model_digest()}.pickle"]
+
+        # A pickle naming a module this install does not have (a library's internals moved)
+        gone = b"\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00\x8c\x08nomodule\x94\x8c\x01X\x94\x93\x94."
+        next(tmp_path.iterdir()).write_bytes(gone)
+        learned_models.app_model.cache_clear()
+        assert learned_models.app_model().examples == 0 and trained == [1, 1]
+        learned_models.app_model.cache_clear()
+        learned_models.app_model()
+        assert trained == [1, 1]  # and kept again
     finally:
         learned_models.app_model.cache_clear()
 

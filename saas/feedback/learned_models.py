@@ -143,8 +143,10 @@ def app_model() -> learning.LearnedModel:
     path = APP_MODEL_DIR / f"app-categoriser-{app_model_digest()}.pickle"
     try:
         return pickle.loads(path.read_bytes())  # noqa: S301 - written below, by this app only
-    except (OSError, pickle.UnpicklingError, EOFError):
+    except FileNotFoundError:
         log.info("training the app's categoriser from the shipped comments")
+    except Exception:  # noqa: BLE001 - a file that cannot be read is made again, never a worker that cannot start
+        log.warning("the app's categoriser in %s cannot be read; training it again", path, exc_info=True)
     model = learning.train_app_model()
     _write_atomically(path, pickle.dumps(model))
     for older in APP_MODEL_DIR.glob("app-categoriser-*.pickle"):
