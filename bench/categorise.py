@@ -83,13 +83,16 @@ def app_model_report(sets: dict[str, list[dict]]) -> None:
     mean = sum(max(quality.f1.values()) for quality in app.quality.values()) / len(app.quality)
     rules = sum(quality.f1["rules"] for quality in app.quality.values()) / len(app.quality)
     print(f"  macro-F1 rules {rules:.3f}, joined {mean:.3f}")
+    print(f"  needs_action {app.action.thresholds}: right on the {app.action.examples:,} the rules make a task of, "
+          f"rules {app.action.accuracy['rules']:.3f}, joined {max(app.action.accuracy.values()):.3f}")
     print("a new business's answers, the rules joined with it, on the sets it never learned from:")
     for name, rows in sets.items():
         alone, joined = evaluate(rows), evaluate(rows, lambda row: _joined(app, row))
         locales = "  ".join(f"{locale} {f1:.3f}" for locale, f1 in joined.per_locale.items())
         print(f"  {name}: {joined.macro_f1:.3f} ({locales}), rules alone {alone.macro_f1:.3f}; comments about no "
               f"topic given one {joined.no_topic_false_positive_rate:.0%}, rules alone "
-              f"{alone.no_topic_false_positive_rate:.0%}")
+              f"{alone.no_topic_false_positive_rate:.0%}; needs_action {joined.action_accuracy:.3f}, rules alone "
+              f"{alone.action_accuracy:.3f}")
 
 
 def one_business_curves() -> None:
@@ -124,7 +127,8 @@ def _curve(name: str, rows: list[dict], counts: tuple, alone: bool, prior=None, 
     for count in [n for n in counts if n <= len(history)]:
         corrections = [example(row) for row in history[:count]]
         model = learning.train(corrections, decisions=decided(history[:count]),
-                               prior=learning.corpus() if prior is None else prior, defaults=app.joins())
+                               prior=learning.corpus() if prior is None else prior, defaults=app.joins(),
+                               default_action=app.action_join())
         pooled = evaluate(test, lambda row: _joined(model, row))
         figure = (f"{count}: {pooled.macro_f1:.3f} ({pooled.macro_f1 - rules.macro_f1:+.3f}"
                   f"{_alone(corrections, test, rules) if alone else ''}), "
@@ -160,8 +164,9 @@ def held_out_cross_validation(test: list[dict], folds: int = 5) -> None:
     joined: dict[int, object] = {}
     for fold in range(folds):
         training = [row for row, group in zip(test, groups) if group % folds != fold]
+        app = learned_models.app_model()
         model = learning.train([example(row) for row in training], prior=learning.corpus(),
-                               decisions=decided(training), defaults=learned_models.app_model().joins())
+                               decisions=decided(training), defaults=app.joins(), default_action=app.action_join())
         for row, group in zip(test, groups):
             if group % folds == fold:
                 joined[id(row)] = _joined(model, row)
@@ -176,8 +181,9 @@ def learned_from_other_businesses(tests: dict[str, list[dict]]) -> None:
     """As `flask categorise --train FILE` with a few thousand labelled comments of other businesses: the
     three judged businesses' comments before their last JUDGED_LAST, and the shipped ones."""
     examples = [example(row) for filename in BUSINESSES for row in load(DATA / filename)[:-JUDGED_LAST]]
+    app = learned_models.app_model()
     model = learning.train(examples, prior=learning.corpus(), decisions=learning.tasks_among(examples),
-                           defaults=learned_models.app_model().joins())
+                           defaults=app.joins(), default_action=app.action_join())
     print(f"rules joined with a model of {len(examples):,} other businesses' comments and the "
           f"{len(learning.corpus()):,} shipped ones (as --train):")
     for name, test in tests.items():
@@ -192,7 +198,9 @@ def training_time(rows: list[dict], size: int = 5000) -> None:
     chosen = [rows[index % len(rows)] for index in range(size)]
     examples, decisions = [example(row) for row in chosen], decided(chosen)
     started = time.perf_counter()
-    learning.train(examples, prior=learning.corpus(), decisions=decisions, defaults=learned_models.app_model().joins())
+    app = learned_models.app_model()
+    learning.train(examples, prior=learning.corpus(), decisions=decisions, defaults=app.joins(),
+                   default_action=app.action_join())
     print(f"training on {size:,} corrections ({len(decisions):,} of them tasks' decisions) and the "
           f"{len(learning.corpus()):,} shipped comments (with the "
           f"cross-validation that picks each source): {time.perf_counter() - started:.1f} s")

@@ -427,11 +427,16 @@ def test_the_app_s_joins_give_no_more_comments_about_nothing_a_category_than_the
 def test_a_new_business_s_answers_are_read_by_the_rules_with_the_app_s_model(app):
     business = build_business(app, locale="en", slug="new-cafe")
     missed_by_keywords = submit(app, business["touchpoint"], 9, "always sparkling in here", locale="en")
-    process(app, missed_by_keywords)
+    slow = submit(app, business["touchpoint"], 6, "bit slow today", locale="en")
+    for response_id in (missed_by_keywords, slow):
+        process(app, response_id)
     with app.app_context(), unscoped():
         response = db.session.get(Response, missed_by_keywords)
         assert [link.category.key for link in response.categories] == ["cleanliness"]
         assert analyse("always sparkling in here", 9, locale="en").categories == []  # the keywords alone
+        # A passing remark: answered, but no work to do, as the shipped comments taught the app
+        assert db.session.get(Response, slow).task is not None and not db.session.get(Response, slow).needs_action
+        assert analyse("bit slow today", 6, locale="en").needs_action  # the rules alone
 
 
 def test_a_category_whose_keywords_the_owner_changed_follows_them_alone(app):
@@ -463,6 +468,14 @@ def test_a_category_with_too_few_corrections_joins_the_rules_as_the_app_s_model_
     model = learning.train(_examples(), prior=learning.corpus(), defaults=defaults)
     assert model.quality["staff"].thresholds == (0.1, 0.6)  # one staff correction: the app's join
     assert model.quality["parking"].thresholds != defaults["parking"]  # enough: the business's own
+
+
+def test_too_few_decisions_either_way_join_the_rules_as_the_app_s_model_does():
+    model = learning.train(_examples(), prior=learning.corpus(), decisions=_decisions()[:20],  # 4 needing one
+                           default_action=(0.4, 0.9))
+    assert model.action.thresholds == (0.4, 0.9) and not model.action.own_join
+    decided = learning.train([], prior=learning.corpus(), decisions=_decisions(), default_action=(0.4, 0.9))
+    assert decided.action.own_join
 
 
 def test_the_app_s_model_is_trained_once_and_read_by_the_next_process(monkeypatch, tmp_path):

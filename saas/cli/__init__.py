@@ -76,7 +76,7 @@ def install(app: Flask) -> None:
             except ValueError as error:
                 raise click.BadParameter(str(error), param_hint="--train") from error
             learned = learning.train(examples, prior=learning.corpus(), decisions=learning.tasks_among(examples),
-                                     defaults=learned.joins())
+                                     defaults=learned.joins(), default_action=learned.action_join())
             order = learning.categories_in(examples, CATEGORY_KEYS)
             for ident, quality in learned.quality.items():
                 scores = ", ".join(f"{source} {f1:.2f}" for source, f1 in quality.f1.items())

@@ -55,11 +55,13 @@ def train_for(tenant: Tenant) -> CategoryModel | None:
                  for row in rows if row.needs_action is not None and row.comment]
     by_key = {category.key: category.id for category in business_categories if category.key}
     prior = learning.corpus_for(by_key)
-    defaults = app_model().for_categories(with_app_keywords(business_categories)).joins()
+    app = app_model()
     started = time.perf_counter()
     model = learning.train(examples, lambda example: analyse(example.text, example.score, example.metric,
                                                              rules=rules, locale=example.locale),
-                           prior=prior, decisions=decisions, defaults=defaults)
+                           prior=prior, decisions=decisions,
+                           defaults=app.for_categories(with_app_keywords(business_categories)).joins(),
+                           default_action=app.action_join())
     seconds = time.perf_counter() - started
     version = (db.session.scalar(select(func.max(CategoryModel.version))
                                  .where(CategoryModel.tenant_id == tenant.id)) or 0) + 1
@@ -79,7 +81,7 @@ def _report(model: learning.LearnedModel) -> dict:
                            "f1": {source: round(f1, 3) for source, f1 in quality.f1.items()}}
               for ident, quality in model.quality.items()}
     if model.action is not None:
-        report[NEEDS_ACTION] = {"source": model.action.source, "examples": model.action.examples,
+        report[NEEDS_ACTION] = {"source": _decision_source(model.action), "examples": model.action.examples,
                                 "accuracy": {source: round(accuracy, 3)
                                              for source, accuracy in model.action.accuracy.items()}}
     return report
@@ -91,6 +93,11 @@ def _source(quality: learning.CategoryQuality) -> str:
     if quality.examples < learning.MIN_POSITIVES and quality.source != "rules":
         return "app"
     return quality.source
+
+
+def _decision_source(action: learning.LearnedDecision) -> str:
+    """As _source, for "needs an action": app while the business's decisions are too few either way."""
+    return action.source if action.own_join else "app"
 
 
 def latest(tenant_id: int) -> CategoryModel | None:
