@@ -122,18 +122,16 @@ def _curve(name: str, rows: list[dict], counts: tuple, alone: bool, prior=None, 
     its baseline where it never learned from the business's comments."""
     test, history = rows[-JUDGED_LAST:], rows[:-JUDGED_LAST]
     rules = evaluate(test)
-    app = learned_models.app_model()
     figures = []
     for count in [n for n in counts if n <= len(history)]:
         corrections = [example(row) for row in history[:count]]
-        model = learning.train(corrections, decisions=decided(history[:count]),
-                               prior=learning.corpus() if prior is None else prior, defaults=app.joins(),
-                               default_action=app.action_join())
+        model = learned_models.train_by_key(corrections, prior)
         pooled = evaluate(test, lambda row: _joined(model, row))
         figure = (f"{count}: {pooled.macro_f1:.3f} ({pooled.macro_f1 - rules.macro_f1:+.3f}"
                   f"{_alone(corrections, test, rules) if alone else ''}), "
                   f"action {pooled.action_accuracy:.3f} ({pooled.action_accuracy - rules.action_accuracy:+.3f})")
         figures.append(figure)
+    app = learned_models.app_model()
     baseline = f", with the app's model {evaluate(test, lambda row: _joined(app, row)).macro_f1:.3f}" \
         if with_app_model else ""
     return (f"{name:<34} rules {rules.macro_f1:.3f}{baseline}, action {rules.action_accuracy:.3f}; after\n    "
@@ -164,9 +162,7 @@ def held_out_cross_validation(test: list[dict], folds: int = 5) -> None:
     joined: dict[int, object] = {}
     for fold in range(folds):
         training = [row for row, group in zip(test, groups) if group % folds != fold]
-        app = learned_models.app_model()
-        model = learning.train([example(row) for row in training], prior=learning.corpus(),
-                               decisions=decided(training), defaults=app.joins(), default_action=app.action_join())
+        model = learned_models.train_by_key([example(row) for row in training])
         for row, group in zip(test, groups):
             if group % folds == fold:
                 joined[id(row)] = _joined(model, row)
@@ -181,9 +177,7 @@ def learned_from_other_businesses(tests: dict[str, list[dict]]) -> None:
     """As `flask categorise --train FILE` with a few thousand labelled comments of other businesses: the
     three judged businesses' comments before their last JUDGED_LAST, and the shipped ones."""
     examples = [example(row) for filename in BUSINESSES for row in load(DATA / filename)[:-JUDGED_LAST]]
-    app = learned_models.app_model()
-    model = learning.train(examples, prior=learning.corpus(), decisions=learning.tasks_among(examples),
-                           defaults=app.joins(), default_action=app.action_join())
+    model = learned_models.train_by_key(examples)
     print(f"rules joined with a model of {len(examples):,} other businesses' comments and the "
           f"{len(learning.corpus()):,} shipped ones (as --train):")
     for name, test in tests.items():
@@ -197,8 +191,8 @@ def learned_from_other_businesses(tests: dict[str, list[dict]]) -> None:
 def training_time(rows: list[dict], size: int = 5000) -> None:
     chosen = [rows[index % len(rows)] for index in range(size)]
     examples, decisions = [example(row) for row in chosen], decided(chosen)
-    started = time.perf_counter()
     app = learned_models.app_model()
+    started = time.perf_counter()
     learning.train(examples, prior=learning.corpus(), decisions=decisions, defaults=app.joins(),
                    default_action=app.action_join())
     print(f"training on {size:,} corrections ({len(decisions):,} of them tasks' decisions) and the "

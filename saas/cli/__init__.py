@@ -69,14 +69,14 @@ def install(app: Flask) -> None:
         pipeline joins them for a business with those corrections."""
         if rules_only and training is not None:
             raise click.UsageError("--rules-only and --train exclude each other")
-        learned, order = None if rules_only else learned_models.app_model(), CATEGORY_KEYS
+        learned = None if rules_only else learned_models.app_model()
+        order = CATEGORY_KEYS
         if training is not None:
             try:
                 examples = learning.read_examples(training)
             except ValueError as error:
                 raise click.BadParameter(str(error), param_hint="--train") from error
-            learned = learning.train(examples, prior=learning.corpus(), decisions=learning.tasks_among(examples),
-                                     defaults=learned.joins(), default_action=learned.action_join())
+            learned = learned_models.train_by_key(examples)
             order = learning.categories_in(examples, CATEGORY_KEYS)
             for ident, quality in learned.quality.items():
                 scores = ", ".join(f"{source} {f1:.2f}" for source, f1 in quality.f1.items())

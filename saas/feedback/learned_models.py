@@ -21,7 +21,7 @@ from saas.core.extensions import db
 from saas.core.timeutil import as_utc, utcnow
 from saas.feedback import corrections, learning
 from saas.feedback.categories import categories, rules_for
-from saas.feedback.categoriser import analyse
+from saas.feedback.categoriser import CategoryRule, analyse
 from saas.feedback.models import CategoryModel, Correction
 from tenants.models import Tenant
 
@@ -55,13 +55,11 @@ def train_for(tenant: Tenant) -> CategoryModel | None:
                  for row in rows if row.needs_action is not None and row.comment]
     by_key = {category.key: category.id for category in business_categories if category.key}
     prior = learning.corpus_for(by_key)
-    app = app_model()
+    app = app_model().for_categories(with_app_keywords(rules))
     started = time.perf_counter()
     model = learning.train(examples, lambda example: analyse(example.text, example.score, example.metric,
                                                              rules=rules, locale=example.locale),
-                           prior=prior, decisions=decisions,
-                           defaults=app.for_categories(with_app_keywords(business_categories)).joins(),
-                           default_action=app.action_join())
+                           prior=prior, decisions=decisions, defaults=app.joins(), default_action=app.action_join())
     seconds = time.perf_counter() - started
     version = (db.session.scalar(select(func.max(CategoryModel.version))
                                  .where(CategoryModel.tenant_id == tenant.id)) or 0) + 1
@@ -125,21 +123,31 @@ def current(tenant_id: int) -> learning.LearnedModel | None:
     return model
 
 
-def for_business(tenant_id: int, business_categories) -> learning.LearnedModel:
-    """The model the business's answers are categorised with: its own, or until it has one the app's, for
-    its default categories whose keywords are still the app's."""
+def for_business(tenant_id: int, rules: list[CategoryRule]) -> learning.LearnedModel:
+    """The model the business's answers are categorised with (`rules`: its categories as rules_for reads
+    them): its own, or until it has one the app's, for its default categories whose keywords are still the
+    app's."""
     own = current(tenant_id)
     if own is not None:
         return own
-    return app_model().for_categories(with_app_keywords(business_categories))
+    return app_model().for_categories(with_app_keywords(rules))
 
 
-def with_app_keywords(business_categories) -> dict:
+def with_app_keywords(rules: list[CategoryRule]) -> dict:
     """A default category's key -> its id, for those whose keywords the owner has not changed. The app's
     model was joined with the app's keywords; an owner's own words are the owner's (the model would drop a
     word it never saw the rules find), until the business's corrections teach otherwise."""
-    return {rule.key: rule.ident for rule in rules_for(business_categories)
-            if rule.key and not rule.keywords and not rule.dropped}
+    return {rule.key: rule.ident for rule in rules if rule.key and not rule.keywords and not rule.dropped}
+
+
+def train_by_key(examples: list[learning.Example], prior=None) -> learning.LearnedModel:
+    """The model a business with these corrections (the default categories by key; `prior`: the shipped
+    comments unless given) would have, its decision learned from those the rules make a task of: what
+    `flask categorise --train` and the bench train."""
+    app = app_model()
+    return learning.train(examples, prior=learning.corpus() if prior is None else prior,
+                          decisions=learning.tasks_among(examples), defaults=app.joins(),
+                          default_action=app.action_join())
 
 
 @lru_cache(maxsize=1)

@@ -358,6 +358,7 @@ def shipped_sets() -> tuple[tuple[Example, ...], ...]:
     return tuple(sets)
 
 
+@lru_cache(maxsize=1)
 def corpus() -> tuple[Example, ...]:
     """Every shipped comment (a business's own category ids: corpus_for)."""
     return tuple(example for shipped in shipped_sets() for example in shipped)

@@ -45,10 +45,11 @@ def process_response(response_id: int) -> Task | None:
     with tenant_scope(response.tenant_id), db.session.no_autoflush:
         tenant = response.touchpoint.tenant
         categories = ensure_categories(tenant)
-        analysis = analyse(response.comment, response.score, response.metric, rules_for(categories),
+        rules = rules_for(categories)
+        analysis = analyse(response.comment, response.score, response.metric, rules,
                            contact_given=response.consent and bool(response.contact_email), locale=response.locale)
         if response.comment:  # the rules alone read a score without words
-            learned = learned_models.for_business(tenant.id, categories)
+            learned = learned_models.for_business(tenant.id, rules)
             learned.revise(analysis, response.comment, [category.id for category in categories], response.score,
                            response.metric)
         matched = [category for category in categories if category.id in analysis.categories]

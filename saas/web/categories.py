@@ -55,7 +55,8 @@ def _page(new_form=None, submitted=None, status=200):
     forms = [(category, sent_form if category.id == sent_id else _form(category, prefix=f"c{category.id}"))
              for category in service.categories(current_tenant())]
     tenant = current_tenant()
-    read_by_app_model = set(learned_models.with_app_keywords([category for category, _form in forms]).values())
+    read_by_app_model = set(learned_models.with_app_keywords(
+        service.rules_for([category for category, _form in forms])).values())
     return render_template("categories/index.html", forms=forms, new_form=new_form or _form(prefix="new"),
                            model=learned_models.latest(tenant.id), corrected=corrections.count_since(tenant.id, None),
                            needed=learning.MIN_EXAMPLES, sources=SOURCE_LABELS,
