@@ -18,8 +18,8 @@ LANGUAGES = ("en", "ru", "uk")
 logging.getLogger("pymorphy3").setLevel(logging.WARNING)  # not a line per dictionary loaded
 _CYRILLIC = re.compile(r"[а-яёіїєґ]")
 _LATIN = re.compile(r"[a-z]")
-_ONLY_UKRAINIAN = set("іїєґ")
-_ONLY_RUSSIAN = set("ыэъё")
+_ONLY_UKRAINIAN = re.compile("[іїєґ]")
+_ONLY_RUSSIAN = re.compile("[ыэъё]")
 
 
 @lru_cache(maxsize=2)
@@ -47,8 +47,7 @@ def cyrillic_language(words: list[str], hint: str | None) -> str:
     """Russian or Ukrainian, for a comment's Cyrillic words: by the letters only one of them has, then by
     which dictionary knows more of the words; the hint (the survey's language) where nothing tells."""
     text = "".join(words)
-    ukrainian = sum(letter in _ONLY_UKRAINIAN for letter in text)
-    russian = sum(letter in _ONLY_RUSSIAN for letter in text)
+    ukrainian, russian = len(_ONLY_UKRAINIAN.findall(text)), len(_ONLY_RUSSIAN.findall(text))
     if ukrainian != russian:
         return "uk" if ukrainian > russian else "ru"
     known = {locale: sum(_known(word, locale) for word in words if _CYRILLIC.search(word)) for locale in ("ru", "uk")}
