@@ -39,7 +39,7 @@ DATA = ROOT / "tests" / "data"
 SETS = {"development": learning.CORPUS / "labelled_comments.jsonl", "held out": DATA / "heldout_comments.jsonl",
         "independent, development": learning.CORPUS / "independent_dev.jsonl",
         "independent, test": DATA / "independent_test.jsonl", "reviews, development": learning.CORPUS / "reviews.jsonl",
-        "reviews, test": DATA / "reviews_test.jsonl"}
+        "reviews, test": DATA / "reviews_test.jsonl", "written from the brief, development": learning.CORPUS / "written_*"}
 
 
 def report(name: str, rows: list[dict]) -> None:
@@ -206,7 +206,7 @@ def main() -> int:
     args = parser.parse_args()
     every, sets = [], {}
     for name, path in SETS.items():
-        rows = sets[name] = load(path)
+        rows = sets[name] = [row for each in sorted(path.parent.glob(path.name)) for row in load(each)]
         report(name, rows)
         every += rows
 
