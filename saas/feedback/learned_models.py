@@ -153,7 +153,7 @@ def train_by_key(examples: list[learning.Example], prior=None) -> learning.Learn
 @lru_cache(maxsize=1)
 def app_model() -> learning.LearnedModel:
     """The app's own model (learning.train_app_model), made once for each version of the categoriser: read
-    from APP_MODEL_DIR when this code, its shipped comments and its libraries made it, else trained (~25 s)
+    from APP_MODEL_DIR when this code, its shipped comments and its libraries made it, else trained (~35 s)
     and kept there for the next process."""
     path = APP_MODEL_DIR / f"app-categoriser-{app_model_digest()}.pickle"
     try:
