@@ -94,7 +94,7 @@ CORPUS = Path(__file__).parent / "corpus"  # the project's own labelled comments
 MIN_POSITIVES = 6  # a category needs this many examples, and as many without it, to be learned
 FOLDS = 4
 FEWER_FOLDS_FROM = 2_000  # each this many corrections take a fold off (down to two): they judge a source as steadily
-FITTING_THREADS = min(4, os.cpu_count() or 1)  # categories fitted at once (fit)
+FITTING_THREADS = min(4, os.cpu_count() or 1)  # models fitted at once (_side_by_side)
 NB_ALPHA = 1.0  # the smoothing of the categories' feature scales (fit)
 CATEGORY_C, DECISION_C = 2.0, 4.0  # the logistic regressions' C, each the best on the development sets
 NEVER = 1.01  # a threshold no probability reaches
@@ -612,12 +612,8 @@ def _learned_decision(decisions: list[Example], prior: list[Example], by_rules: 
     weights = numpy.array([OWN_WEIGHT] * len(decisions) + [1.0] * len(shared))
     own = len(decisions)
     folds = _folds(own, seed)
-
-    def fitted(training):
-        return _classifier(DECISION_C).fit(rows[training], truth[training], sample_weight=weights[training])
-
     trainings = [[index for index in range(len(chosen)) if index not in held] for held in map(set, folds)]
-    *judges, classifier = _side_by_side(fitted, [*trainings, list(range(len(chosen)))])  # the last: on all
+    judges, classifier = _decision_fits(rows, truth, trainings, weights)
     probabilities = numpy.zeros(own)
     for test, judge in zip(folds, judges):
         probabilities[test] = judge.predict_proba(rows[test])[:, 1]
@@ -626,6 +622,16 @@ def _learned_decision(decisions: list[Example], prior: list[Example], by_rules: 
     enough = _enough_decisions(decisions)
     return LearnedDecision(classifier.coef_[0].astype("float32"), float(classifier.intercept_[0]),
                            thresholds if enough else default, own, accuracy, own_join=enough)
+
+
+def _decision_fits(rows, truth, trainings: list[list[int]], weights) -> tuple[list, LogisticRegression]:
+    """"Needs an action" fitted on each of `trainings` (the rows each learns from: cross-validation's
+    judges) and on every row (the model kept), side by side."""
+    def fitted(training):
+        return _classifier(DECISION_C).fit(rows[training], truth[training], sample_weight=weights[training])
+
+    *judges, kept = _side_by_side(fitted, [*trainings, list(range(len(truth)))])
+    return judges, kept
 
 
 def _decision_rows(features, examples: Sequence[Example]):
@@ -652,11 +658,7 @@ def _app_decision(examples: list[Example], analyses: list[Analysis], matrix, fol
     judged = [numpy.flatnonzero(sets == number) for number in range(len(folds))]  # each set's tasks, in order
     trainings = [[position for position, index in enumerate(labelled) if set_of[index] != number]
                  for number in range(len(folds))]
-
-    def fitted(training):
-        return _classifier(DECISION_C).fit(rows[training], truth[training])
-
-    *judges, classifier = _side_by_side(fitted, [*trainings, list(range(len(labelled)))])  # the last: on all
+    judges, classifier = _decision_fits(rows, truth, trainings, numpy.ones(len(labelled)))
     probabilities = numpy.zeros(len(tasks))
     for orders, judge in zip(judged, judges):
         if len(orders):
@@ -675,9 +677,11 @@ def _join_for_every_set(truth, by_rules, probabilities, sets) -> tuple[float, fl
     tasks: the join most often right over all of them was right on 0.917 of a set's comments on average,
     the rules on 0.908, with the keywords' writers' set losing 0.042 by it; this one on 0.912, that set
     losing 0.018 and every other gaining (with the first 1,796 written comments alone: 0.902 and 0.913)."""
+    each_set = [sets == number for number in set(sets.tolist())]
+
     def smallest_gain(join):
-        return min(_accuracy(truth[sets == each], _joined(by_rules[sets == each], probabilities[sets == each], join))
-                   - _accuracy(truth[sets == each], by_rules[sets == each]) for each in set(sets.tolist()))
+        return min(_accuracy(truth[of], _joined(by_rules[of], probabilities[of], join))
+                   - _accuracy(truth[of], by_rules[of]) for of in each_set)
     return max([RULES_ALONE, *JOINS], key=smallest_gain)  # the first of equally good ones: the simplest
 
 
