@@ -26,6 +26,7 @@ translations: $(BIN)/.runtime
 
 run: $(BIN)/.runtime translations
 	$(BIN)/flask db upgrade
+	$(BIN)/flask prepare-categoriser
 	$(BIN)/flask demo
 	@echo "Emails are not sent: they are written to instance/outbox/ as .eml files, and an owner reads them on the Outbox page."
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)

@@ -18,7 +18,16 @@ from saas.core.extensions import db
 from saas.core.scoping import tenant_scope, unscoped
 from saas.feedback import categories, learned_models, learning, tasks
 from saas.feedback.categoriser import Analysis, analyse
-from saas.feedback.models import Category, CategoryModel, Correction, Membership, Response, ResponseState, Task
+from saas.feedback.models import (
+    AppCategoriser,
+    Category,
+    CategoryModel,
+    Correction,
+    Membership,
+    Response,
+    ResponseState,
+    Task,
+)
 from saas.feedback.taxonomy import CATEGORY_KEYS
 from tenants.models import Tenant
 from tests.support.apps import make_app
@@ -515,6 +524,40 @@ def test_the_app_s_model_is_trained_once_and_read_by_the_next_process(monkeypatc
         assert trained == [1, 1]  # and kept again
     finally:
         learned_models.app_model.cache_clear()
+
+
+def test_the_app_s_model_is_made_once_at_release_and_read_by_every_machine(app, monkeypatch, tmp_path):
+    trained = []
+    monkeypatch.setattr(learning, "train_app_model", lambda: trained.append(1) or learning.LearnedModel(
+        None, [], None, None, {}, 0))
+    stored = sa.select(AppCategoriser.digest, AppCategoriser.examples)
+    try:
+        monkeypatch.setattr(learned_models, "APP_MODEL_DIR", tmp_path / "release")
+        learned_models.app_model.cache_clear()
+        result = app.test_cli_runner().invoke(args=["prepare-categoriser"])
+        assert result.exit_code == 0 and "The app's categoriser is ready" in result.stdout and trained == [1]
+        with app.app_context():
+            assert db.session.execute(stored).all() == [(learned_models.app_model_digest(), 0)]
+
+        monkeypatch.setattr(learned_models, "APP_MODEL_DIR", tmp_path / "worker")  # another machine, at start
+        learned_models.app_model.cache_clear()
+        with app.app_context():
+            assert learned_models.app_model().examples == 0 and trained == [1]
+        assert [path.name for path in (tmp_path / "worker").iterdir()] == [
+            f"app-categoriser-{learned_models.app_model_digest()}.pickle"]
+
+        with app.app_context():  # a database that lost it: the release step keeps this machine's again
+            db.session.execute(sa.delete(AppCategoriser))
+            db.session.commit()
+        learned_models.app_model.cache_clear()
+        assert app.test_cli_runner().invoke(args=["prepare-categoriser"]).exit_code == 0 and trained == [1]
+        with app.app_context():
+            assert db.session.execute(stored).all() == [(learned_models.app_model_digest(), 0)]
+    finally:
+        learned_models.app_model.cache_clear()
+        with app.app_context():
+            db.session.execute(sa.delete(AppCategoriser))
+            db.session.commit()
 
 
 def test_flask_categorise_reads_with_the_app_s_model_unless_told_the_rules_only(app):

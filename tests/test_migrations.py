@@ -4,6 +4,7 @@ no difference between what the migrations built and what the models say."""
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 
 import pytest
@@ -15,6 +16,7 @@ from flask_migrate import downgrade, upgrade
 
 from saas.app import create_app
 from saas.core.extensions import db
+from saas.feedback import learned_models, learning
 from tests.support.apps import scratch_database
 from tests.support.processes import BIN, PROJECT_ROOT
 
@@ -81,6 +83,27 @@ def test_upgrade_builds_postgresql_from_nothing_and_matches_the_models(fresh_pos
         assert ACCOUNT_TABLES <= set(sa.inspect(engine).get_table_names())
         assert _version(engine) == _head()
         assert _differences(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_the_release_step_as_the_procfile_runs_it_leaves_the_app_s_categoriser_for_the_workers(fresh_postgresql):
+    [line] = [line for line in (PROJECT_ROOT / "Procfile").read_text().splitlines() if line.startswith("release:")]
+    env = {**os.environ, "DATABASE_URL": fresh_postgresql}
+    for name in ("REDIS_URL", "SMTP_URL", "SENTRY_DSN"):
+        env.pop(name, None)
+    for command in line.split(":", 1)[1].split("&&"):
+        program, *arguments = shlex.split(command)
+        result = subprocess.run([BIN / program, *arguments], env=env, cwd=PROJECT_ROOT, capture_output=True,
+                                text=True, timeout=300)
+        assert result.returncode == 0, result.stdout + result.stderr
+    assert "The app's categoriser is ready" in result.stdout
+
+    engine = sa.create_engine(fresh_postgresql)
+    try:
+        with engine.connect() as conn:
+            digest, examples = conn.execute(sa.text("SELECT digest, examples FROM app_categoriser")).one()
+        assert digest == learned_models.app_model_digest() and examples == len(learning.corpus())
     finally:
         engine.dispose()
 

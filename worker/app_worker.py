@@ -19,7 +19,8 @@ class AppWorker(SimpleWorker):
         super().__init__(*args, **kwargs)
         self.app: Flask = create_app()
         lemmas.warm()  # the categoriser's dictionaries, once, not in the first job
-        learned_models.app_model()  # and the app's model (trained once per version of the categoriser)
+        with self.app.app_context():  # and the app's model: this machine's file, else the database's
+            learned_models.app_model()
 
     def execute_job(self, job, queue):
         # A context per job: each job gets a database session of its own, removed after it.

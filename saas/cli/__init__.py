@@ -1,4 +1,5 @@
-"""`flask create-admin EMAIL`, `flask demo`, `flask categorise`, `flask sweep` and `flask billing …`."""
+"""`flask create-admin EMAIL`, `flask demo`, `flask categorise`, `flask prepare-categoriser`, `flask sweep` and
+`flask billing …`."""
 import json
 import sys
 
@@ -94,6 +95,15 @@ def install(app: Flask) -> None:
             click.echo(json.dumps(result, ensure_ascii=False))
         if failures:
             raise SystemExit(1)
+
+    @app.cli.command("prepare-categoriser")
+    def prepare_categoriser():
+        """Make the app's categoriser of this release (once per version: ~35 s) and keep it in the
+        database, so that workers read it rather than each train it at start. The Procfile's release
+        step and `make run` call it."""
+        model = learned_models.prepare_app_model()
+        click.echo(f"The app's categoriser is ready: learned from {model.examples:,} shipped comments "
+                   f"(version {learned_models.app_model_digest()}).")
 
     @app.cli.command("sweep")
     def sweep():

@@ -14,7 +14,9 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
+from flask import has_app_context
 from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from saas.core.config import INSTANCE_DIR
 from saas.core.extensions import db
@@ -22,7 +24,7 @@ from saas.core.timeutil import as_utc, utcnow
 from saas.feedback import corrections, learning
 from saas.feedback.categories import categories, rules_for
 from saas.feedback.categoriser import CategoryRule, analyse
-from saas.feedback.models import CategoryModel, Correction
+from saas.feedback.models import AppCategoriser, CategoryModel, Correction
 from tenants.models import Tenant
 
 RETRAIN_EVERY = 20  # new corrections that call for a new model
@@ -152,22 +154,84 @@ def train_by_key(examples: list[learning.Example], prior=None) -> learning.Learn
 
 @lru_cache(maxsize=1)
 def app_model() -> learning.LearnedModel:
-    """The app's own model (learning.train_app_model), made once for each version of the categoriser: read
-    from APP_MODEL_DIR when this code, its shipped comments and its libraries made it, else trained (~35 s)
-    and kept there for the next process."""
-    path = APP_MODEL_DIR / f"app-categoriser-{app_model_digest()}.pickle"
-    try:
-        return pickle.loads(path.read_bytes())  # noqa: S301 - written below, by this app only
-    except FileNotFoundError:
+    """The app's own model (learning.train_app_model), made once for each version of the categoriser (what
+    app_model_digest names): read from this machine's APP_MODEL_DIR, else from the database, where `flask
+    prepare-categoriser` keeps it at release, else trained (~35 s) and kept in both. The database is asked
+    only within an app context (a worker's, a command's); without one, the file or training."""
+    digest = app_model_digest()
+    path = APP_MODEL_DIR / f"app-categoriser-{digest}.pickle"
+    model = _unpickled_app_model(_read_bytes(path), path)
+    if model is not None:
+        return model
+    blob = _stored_app_model(digest)
+    model = _unpickled_app_model(blob, "the database")
+    if model is None:
         log.info("training the app's categoriser from the shipped comments")
-    except Exception:  # noqa: BLE001 - a file that cannot be read is made again, never a worker that cannot start
-        log.warning("the app's categoriser in %s cannot be read; training it again", path, exc_info=True)
-    model = learning.train_app_model()
-    _write_atomically(path, pickle.dumps(model))
+        model = learning.train_app_model()
+        blob = pickle.dumps(model)
+        _store_app_model(digest, blob, model.examples)
+    _write_atomically(path, blob)
     for older in APP_MODEL_DIR.glob("app-categoriser-*.pickle"):
         if older != path:
             older.unlink(missing_ok=True)
     return model
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _unpickled_app_model(blob: bytes | None, where: object) -> learning.LearnedModel | None:
+    """None where there is none, or it cannot be read (it is made again: never a worker that cannot start)."""
+    if blob is None:
+        return None
+    try:
+        return pickle.loads(blob)  # noqa: S301 - written by app_model, by this app only
+    except Exception:  # noqa: BLE001
+        log.warning("the app's categoriser in %s cannot be read; it is made again", where, exc_info=True)
+        return None
+
+
+def _stored_app_model(digest: str) -> bytes | None:
+    """On a connection of its own, as _store_app_model: the caller's session (a job's, run inline in a
+    request in the embedded mode) is never committed nor rolled back here."""
+    if not has_app_context():
+        return None
+    try:
+        with db.engine.connect() as connection:
+            return connection.scalar(select(AppCategoriser.blob).where(AppCategoriser.digest == digest))
+    except SQLAlchemyError:  # a database not migrated yet, or not reachable: the model is trained here
+        log.warning("the app's categoriser could not be read from the database", exc_info=True)
+        return None
+
+
+def prepare_app_model() -> learning.LearnedModel:
+    """The app's model of this release, kept in the database for every worker on every machine (`flask
+    prepare-categoriser`, at release), also where this machine had it already."""
+    model = app_model()
+    digest = app_model_digest()
+    if _stored_app_model(digest) is None:
+        _store_app_model(digest, pickle.dumps(model), model.examples)
+    return model
+
+
+def _store_app_model(digest: str, blob: bytes, examples: int) -> None:
+    """Kept for every other process, with the KEEP_VERSIONS newest before it (a worker of the previous
+    release may still be running); another process storing the same version at once changes nothing."""
+    if not has_app_context():
+        return
+    table = AppCategoriser.__table__
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(table.insert().values(digest=digest, trained_at=utcnow(), examples=examples,
+                                                     blob=blob))
+            kept = select(table.c.digest).order_by(table.c.trained_at.desc()).limit(KEEP_VERSIONS)
+            connection.execute(delete(table).where(table.c.digest.not_in(kept)))
+    except SQLAlchemyError:
+        log.warning("the app's categoriser could not be kept in the database", exc_info=True)
 
 
 def app_model_digest() -> str:

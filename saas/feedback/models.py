@@ -244,6 +244,17 @@ class CategoryModel(TenantScoped, db.Model):
     blob: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
 
 
+class AppCategoriser(db.Model):
+    """The app's own model (learned_models.app_model) for one version of the categoriser (its digest: the
+    code, the shipped comments and the libraries that made it), trained once, at release, for every worker
+    on every machine to read rather than train at start. No business's data: the shipped comments only."""
+
+    digest: Mapped[str] = mapped_column(String(16), primary_key=True)
+    trained_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    examples: Mapped[int] = mapped_column(Integer)  # the shipped comments it learned from
+    blob: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+
+
 class TaskStatus(LabelledEnum):
     OPEN = "open", _l("open")
     IN_PROGRESS = "in_progress", _l("in progress")
