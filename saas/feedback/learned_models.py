@@ -213,9 +213,19 @@ def prepare_app_model() -> learning.LearnedModel:
     prepare-categoriser`, at release), also where this machine had it already."""
     model = app_model()
     digest = app_model_digest()
-    if _stored_app_model(digest) is None:
+    if not _is_stored(digest):
         _store_app_model(digest, pickle.dumps(model), model.examples)
     return model
+
+
+def _is_stored(digest: str) -> bool:
+    """Whether the database has this version (without reading its model), on a connection of its own."""
+    try:
+        with db.engine.connect() as connection:
+            return connection.scalar(select(AppCategoriser.digest).where(AppCategoriser.digest == digest)) is not None
+    except SQLAlchemyError:
+        log.warning("the app's categoriser could not be looked up in the database", exc_info=True)
+        return False
 
 
 def _store_app_model(digest: str, blob: bytes, examples: int) -> None:
