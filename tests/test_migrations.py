@@ -30,11 +30,14 @@ def _differences(engine) -> list:
         return compare_metadata(context, db.metadata)
 
 
-def _head() -> str:
+def _scripts() -> ScriptDirectory:
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "REDIS_URL": None})
     with app.app_context():
-        script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
-        heads = script.get_heads()
+        return ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
+
+
+def _head() -> str:
+    heads = _scripts().get_heads()
     assert len(heads) == 1, f"the migrations branch: several heads {heads}; merge them"
     return heads[0]
 
@@ -52,9 +55,7 @@ def _flask_db(*args: str, database_url: str) -> subprocess.CompletedProcess:
 
 def _revision(revision: str):
     """A migration's module: what it wrote is its own, whatever the taxonomy has become since."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "REDIS_URL": None})
-    with app.app_context():
-        return ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config()).get_revision(revision).module
+    return _scripts().get_revision(revision).module
 
 
 def _version(engine) -> str | None:

@@ -163,7 +163,7 @@ def app_model() -> learning.LearnedModel:
     model = _unpickled_app_model(_read_bytes(path), path)
     if model is not None:
         return model
-    blob = _stored_app_model(digest)
+    blob = _stored(AppCategoriser.blob, digest)
     model = _unpickled_app_model(blob, "the database")
     if model is None:
         log.info("training the app's categoriser from the shipped comments")
@@ -195,14 +195,15 @@ def _unpickled_app_model(blob: bytes | None, where: object) -> learning.LearnedM
         return None
 
 
-def _stored_app_model(digest: str) -> bytes | None:
-    """On a connection of its own, as _store_app_model: the caller's session (a job's, run inline in a
-    request in the embedded mode) is never committed nor rolled back here."""
+def _stored(column, digest: str):
+    """`column` of this version's row (None without one), on a connection of its own, as _store_app_model:
+    the caller's session (a job's, run inline in a request in the embedded mode) is never committed nor
+    rolled back here."""
     if not has_app_context():
         return None
     try:
         with db.engine.connect() as connection:
-            return connection.scalar(select(AppCategoriser.blob).where(AppCategoriser.digest == digest))
+            return connection.scalar(select(column).where(AppCategoriser.digest == digest))
     except SQLAlchemyError:  # a database not migrated yet, or not reachable: the model is trained here
         log.warning("the app's categoriser could not be read from the database", exc_info=True)
         return None
@@ -213,19 +214,9 @@ def prepare_app_model() -> learning.LearnedModel:
     prepare-categoriser`, at release), also where this machine had it already."""
     model = app_model()
     digest = app_model_digest()
-    if not _is_stored(digest):
+    if _stored(AppCategoriser.digest, digest) is None:
         _store_app_model(digest, pickle.dumps(model), model.examples)
     return model
-
-
-def _is_stored(digest: str) -> bool:
-    """Whether the database has this version (without reading its model), on a connection of its own."""
-    try:
-        with db.engine.connect() as connection:
-            return connection.scalar(select(AppCategoriser.digest).where(AppCategoriser.digest == digest)) is not None
-    except SQLAlchemyError:
-        log.warning("the app's categoriser could not be looked up in the database", exc_info=True)
-        return False
 
 
 def _store_app_model(digest: str, blob: bytes, examples: int) -> None:
