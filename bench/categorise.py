@@ -39,7 +39,7 @@ DATA = ROOT / "tests" / "data"
 SETS = {"development": learning.CORPUS / "labelled_comments.jsonl", "held out": DATA / "heldout_comments.jsonl",
         "independent, development": learning.CORPUS / "independent_dev.jsonl",
         "independent, test": DATA / "independent_test.jsonl", "reviews, development": learning.CORPUS / "reviews.jsonl",
-        "reviews, test": DATA / "reviews_test.jsonl", "written from the brief, development": learning.CORPUS / "written_*"}
+        "reviews, test": DATA / "reviews_test.jsonl", "written from the brief, development": learning.CORPUS / "written*"}
 
 
 def report(name: str, rows: list[dict]) -> None:
