@@ -156,7 +156,7 @@ def train_by_key(examples: list[learning.Example], prior=None) -> learning.Learn
 def app_model() -> learning.LearnedModel:
     """The app's own model (learning.train_app_model), made once for each version of the categoriser (what
     app_model_digest names): read from this machine's APP_MODEL_DIR, else from the database, where `flask
-    prepare-categoriser` keeps it at release, else trained (~40 s) and kept in both. The database is asked
+    prepare-categoriser` keeps it at release, else trained (~1 min) and kept in both. The database is asked
     only within an app context (a worker's, a command's); without one, the file or training."""
     digest = app_model_digest()
     path = APP_MODEL_DIR / f"app-categoriser-{digest}.pickle"
