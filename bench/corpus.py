@@ -22,14 +22,9 @@ DEVELOPMENT_SETS = ("labelled_comments.jsonl", "independent_dev.jsonl", "reviews
                     "development_ru_car_service.jsonl", "development_uk_clothes.jsonl")
 
 
-def examples_in(path: Path) -> tuple[learning.Example, ...]:
-    with path.open(encoding="utf-8") as lines:
-        return tuple(learning.read_examples(lines))
-
-
 def judged(left_out: str, learned_from: list[Path]) -> Scores:
     """`left_out` judged by the app's model of the files `learned_from`."""
-    sets = tuple(examples_in(path) for path in learned_from)
+    sets = tuple(learning.examples_in(path) for path in learned_from)
     with mock.patch.object(learning, "shipped_sets", lambda: sets):
         model = learning.train_app_model()
     return evaluate(load(learning.CORPUS / left_out), lambda row: _joined(model, row))

@@ -27,7 +27,7 @@ from collections import Counter, defaultdict
 
 from saas.feedback import categoriser, learning
 from saas.feedback.categoriser import CategoryRule, KeywordIndex, analyse, read, signals_in
-from saas.feedback.evaluation import evaluate, load
+from saas.feedback.evaluation import evaluate, load, rules_alone
 from saas.feedback.taxonomy import CATEGORY_KEYS, DEFAULT_TAXONOMY
 
 MIN_MATCHES = 4
@@ -76,9 +76,8 @@ def missed_lemmas(rows: list[dict]) -> list[tuple]:
     defaults = {(locale, word) for key in CATEGORY_KEYS for locale, words in DEFAULT_TAXONOMY[key]["keywords"].items()
                 for word in words}
     for row in rows:
-        words, language, cyrillic = read(row["text"], row.get("locale"))
-        found = analyse(row["text"], row.get("score"), row.get("metric", "nps"), locale=row.get("locale")).categories
-        lemmas = {(language if language == "en" else cyrillic, readings[0]) for readings in words.lemmas if readings}
+        found = rules_alone(row).categories
+        lemmas = comment_lemmas(row)
         everywhere.update(lemmas)
         for key in row["categories"]:
             labelled[key].update(lemmas)
@@ -90,13 +89,10 @@ def missed_lemmas(rows: list[dict]) -> list[tuple]:
                   and (locale, lemma) not in defaults)
 
 
-def lemma_sets(rows: list[dict]) -> list[set[tuple[str, str]]]:
-    """Each comment's (language, lemma) pairs, in the language each is read in."""
-    sets = []
-    for row in rows:
-        words, language, cyrillic = read(row["text"], row.get("locale"))
-        sets.append({(language if language == "en" else cyrillic, readings[0]) for readings in words.lemmas if readings})
-    return sets
+def comment_lemmas(row: dict) -> set[tuple[str, str]]:
+    """The comment's (language, lemma) pairs, in the language each is read in."""
+    words, language, cyrillic = read(row["text"], row.get("locale"))
+    return {(language if language == "en" else cyrillic, readings[0]) for readings in words.lemmas if readings}
 
 
 def induced_keywords(rows: list[dict]) -> dict[str, list[tuple[str, str]]]:
@@ -106,7 +102,7 @@ def induced_keywords(rows: list[dict]) -> dict[str, list[tuple[str, str]]]:
     import numpy
 
     comments: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for index, lemmas in enumerate(lemma_sets(rows)):
+    for index, lemmas in enumerate(map(comment_lemmas, rows)):
         for lemma in lemmas:
             comments[lemma].append(index)
     having = {}  # a lemma -> the comments it is in, as a mask
@@ -114,20 +110,15 @@ def induced_keywords(rows: list[dict]) -> dict[str, list[tuple[str, str]]]:
         if len(indexes) >= INDUCED_IN_AT_LEAST:
             having[lemma] = numpy.zeros(len(rows), dtype=bool)
             having[lemma][indexes] = True
-    found = [set(analyse(row["text"], row.get("score"), row.get("metric", "nps"), locale=row.get("locale")).categories)
-             for row in rows]
+    found = [set(rules_alone(row).categories) for row in rows]
     induced = {}
     for key in CATEGORY_KEYS:
         truth = numpy.array([key in row["categories"] for row in rows])
         guess = numpy.array([key in each for each in found])
-
-        def f1(answers, truth=truth):
-            hits = int((answers & truth).sum())
-            return 2 * hits / (int(truth.sum()) + int(answers.sum())) if hits else 0.0
         induced[key] = []
         while True:
-            now = f1(guess)
-            gains = {lemma: f1(guess | mask) - now for lemma, mask in having.items()}
+            now = learning._f1(truth, guess)
+            gains = {lemma: learning._f1(truth, guess | mask) - now for lemma, mask in having.items()}
             best = max(gains, key=gains.get, default=None)
             if best is None or gains[best] < INDUCED_GAIN:
                 break

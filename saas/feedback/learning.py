@@ -372,11 +372,13 @@ def _classifier(inverse_regularisation: float) -> LogisticRegression:
 def shipped_sets() -> tuple[tuple[Example, ...], ...]:
     """The labelled comments shipped with the app, one set per file (each written for its own businesses),
     labelled with the default categories' keys (as `flask categorise` and the bench name categories)."""
-    sets = []
-    for path in sorted(CORPUS.glob("*.jsonl")):
-        with path.open(encoding="utf-8") as lines:
-            sets.append(tuple(read_examples(lines)))
-    return tuple(sets)
+    return tuple(examples_in(path) for path in sorted(CORPUS.glob("*.jsonl")))
+
+
+def examples_in(path: Path) -> tuple[Example, ...]:
+    """A file of labelled examples (read_examples)."""
+    with path.open(encoding="utf-8") as lines:
+        return tuple(read_examples(lines))
 
 
 @lru_cache(maxsize=1)
