@@ -85,6 +85,7 @@ def app_model_report(sets: dict[str, list[dict]]) -> None:
     print(f"  macro-F1 rules {rules:.3f}, joined {mean:.3f}")
     print(f"  needs_action {app.action.thresholds}: right on the {app.action.examples:,} the rules make a task of, "
           f"rules {app.action.accuracy['rules']:.3f}, joined {max(app.action.accuracy.values()):.3f}")
+    print(f"  topic gate {app.gate()}: no category it knows for a comment less likely than that to speak of any")
     print("a new business's answers, the rules joined with it, on the sets it never learned from:")
     for name, rows in sets.items():
         alone, joined = evaluate(rows), evaluate(rows, lambda row: _joined(app, row))
@@ -193,8 +194,7 @@ def training_time(rows: list[dict], size: int = 5000) -> None:
     examples, decisions = [example(row) for row in chosen], decided(chosen)
     app = learned_models.app_model()
     started = time.perf_counter()
-    learning.train(examples, prior=learning.corpus(), decisions=decisions, defaults=app.joins(),
-                   default_action=app.action_join())
+    learning.train(examples, prior=learning.corpus(), decisions=decisions, **app.own_defaults())
     print(f"training on {size:,} corrections ({len(decisions):,} of them tasks' decisions) and the "
           f"{len(learning.corpus()):,} shipped comments (with the "
           f"cross-validation that picks each source): {time.perf_counter() - started:.1f} s")

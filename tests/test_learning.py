@@ -184,6 +184,7 @@ def test_a_model_stored_with_one_classifier_per_category_answers_as_it_did():
         row = model.features.transform([learning.lemma_text(text, "en")])
         assert old.probabilities(text, "en")["parking"] == pytest.approx(classifier.predict_proba(row)[0, 1], abs=1e-5)
     assert old.action is None  # stored before decisions were learned: the rules make them
+    assert old.topic is None  # and before the topic gate: nothing is gated
 
 
 def test_a_model_stored_before_the_thresholds_keeps_its_source():
@@ -429,8 +430,39 @@ def test_the_app_s_joins_give_no_more_comments_about_nothing_a_category_than_the
     probabilities = {"x": numpy.array([0.9] * 20 + [0.75] * 12)}
     unbounded = learning._join_of("x", examples, rule_guesses, probabilities["x"])
     assert unbounded.thresholds[1] <= 0.7
-    joined = learning._app_joins(examples, rule_guesses, probabilities, ["x"])["x"]
-    assert joined.thresholds[1] > 0.75
+    speaks = numpy.ones(32)  # the topic gate cannot tell the two apart
+    joins, gate = learning._app_joins(examples, rule_guesses, probabilities, ["x"], speaks)
+    assert joins["x"].thresholds[1] > 0.75 and gate == 0.0
+    # Where it can, the gate keeps the comments about nothing from a category and the model adds the rest.
+    speaks = numpy.array([0.9] * 30 + [0.1] * 2)
+    joins, gate = learning._app_joins(examples, rule_guesses, probabilities, ["x"], speaks)
+    assert joins["x"].thresholds[1] <= 0.7 and gate == 0.2
+
+
+def _gate(model: learning.LearnedModel, speaks: bool, gated: set) -> learning.TopicGate:
+    """A gate that finds every comment about something, or about nothing, whatever it says."""
+    return learning.TopicGate(numpy.zeros((model.coefficients.shape[0], 1), dtype="float32"),
+                              numpy.array([5.0 if speaks else -5.0]), 0.5, frozenset(gated))
+
+
+def test_the_topic_gate_takes_away_the_categories_it_gates_from_a_comment_about_nothing():
+    model = learning.train(_examples())
+    order, text = ("parking", "delivery"), "There is never anywhere to park"
+    model.topic = _gate(model, speaks=False, gated={"parking"})
+    assert model.combine(["parking", "delivery"], text, "en", order) == ["delivery"]  # delivery: the rules'
+    model.topic = _gate(model, speaks=False, gated=set())
+    assert model.combine([], text, "en", order) == ["parking"]
+    model.topic = _gate(model, speaks=True, gated={"parking"})
+    assert model.combine(["delivery"], text, "en", order) == ["parking", "delivery"]
+
+
+def test_a_business_s_model_gates_the_categories_the_shipped_comments_name_at_the_app_s_threshold():
+    gated = learning.train(_examples(), prior=learning.corpus(), gate=0.3)
+    assert gated.topic.threshold == 0.3 and gated.gate() == 0.3
+    assert "quality" in gated.topic.gated and "parking" not in gated.topic.gated  # the business's own
+    assert gated.topic.coefficients.shape == (gated.coefficients.shape[0], 1) and gated.coefficients.flags.c_contiguous
+    assert learning.train(_examples(), prior=learning.corpus()).topic is None
+    assert learning.train(_examples(), gate=0.3).topic is None  # nothing the shipped comments name
 
 
 def test_the_app_s_decision_joins_the_rules_only_where_no_shipped_set_loses_by_it():
@@ -449,17 +481,27 @@ def test_the_app_s_decision_joins_the_rules_only_where_no_shipped_set_loses_by_i
 
 def test_a_new_business_s_answers_are_read_by_the_rules_with_the_app_s_model(app):
     business = build_business(app, locale="en", slug="new-cafe")
-    missed_by_keywords = submit(app, business["touchpoint"], 9, "always sparkling in here", locale="en")
+    missed_by_keywords = submit(app, business["touchpoint"], 9, "the floors gleam", locale="en")
     slow = submit(app, business["touchpoint"], 6, "bit slow today", locale="en")
     for response_id in (missed_by_keywords, slow):
         process(app, response_id)
     with app.app_context(), unscoped():
         response = db.session.get(Response, missed_by_keywords)
         assert [link.category.key for link in response.categories] == ["cleanliness"]
-        assert analyse("always sparkling in here", 9, locale="en").categories == []  # the keywords alone
+        assert analyse("the floors gleam", 9, locale="en").categories == []  # the keywords alone
         # A passing remark: answered, but no work to do, as the shipped comments taught the app
         assert db.session.get(Response, slow).task is not None and not db.session.get(Response, slow).needs_action
         assert analyse("bit slow today", 6, locale="en").needs_action  # the rules alone
+
+
+def test_a_new_business_s_answer_about_nothing_gets_no_category_from_a_keyword(app):
+    business = build_business(app, locale="en", slug="gated-cafe")
+    question = submit(app, business["touchpoint"], 9, "Do you open on bank holidays?", locale="en")
+    process(app, question)
+    with app.app_context(), unscoped():
+        assert db.session.get(Response, question).categories == []
+    assert analyse("Do you open on bank holidays?", 9, locale="en").categories == ["communication"]  # the keywords
+    assert learned_models.app_model().gate() > 0
 
 
 def test_a_category_whose_keywords_the_owner_changed_follows_them_alone(app):
@@ -472,9 +514,9 @@ def test_a_category_whose_keywords_the_owner_changed_follows_them_alone(app):
                            if category.key == "cleanliness")
         categories.update_category(tenant, cleanliness.id, cleanliness.name, "spotless", [])
         db.session.commit()
-    # The app's model finds neither a quality in this (it drops the rules' "repair") nor "sparkling" clean.
+    # The app's model finds neither a quality in this (it drops the rules' "repair") nor gleaming floors clean.
     repaired = submit(app, business["touchpoint"], 3, "They never called back about my repair", locale="en")
-    sparkling = submit(app, business["touchpoint"], 9, "always sparkling in here", locale="en")
+    sparkling = submit(app, business["touchpoint"], 9, "the floors gleam", locale="en")
     for response_id in (repaired, sparkling):
         process(app, response_id)
     with app.app_context(), unscoped():
@@ -563,7 +605,7 @@ def test_the_app_s_model_is_made_once_at_release_and_read_by_every_machine(app, 
 
 def test_flask_categorise_reads_with_the_app_s_model_unless_told_the_rules_only(app):
     runner = app.test_cli_runner()
-    comment = json.dumps({"text": "always sparkling in here", "locale": "en", "score": 9}) + "\n"
+    comment = json.dumps({"text": "the floors gleam", "locale": "en", "score": 9}) + "\n"
     assert json.loads(runner.invoke(args=["categorise"], input=comment).stdout)["categories"] == ["cleanliness"]
     assert json.loads(runner.invoke(args=["categorise", "--rules-only"], input=comment).stdout)["categories"] == []
     both = runner.invoke(args=["categorise", "--rules-only", "--train", "x.jsonl"], input=comment)

@@ -61,7 +61,7 @@ def train_for(tenant: Tenant) -> CategoryModel | None:
     started = time.perf_counter()
     model = learning.train(examples, lambda example: analyse(example.text, example.score, example.metric,
                                                              rules=rules, locale=example.locale),
-                           prior=prior, decisions=decisions, defaults=app.joins(), default_action=app.action_join())
+                           prior=prior, decisions=decisions, **app.own_defaults())
     seconds = time.perf_counter() - started
     version = (db.session.scalar(select(func.max(CategoryModel.version))
                                  .where(CategoryModel.tenant_id == tenant.id)) or 0) + 1
@@ -148,8 +148,7 @@ def train_by_key(examples: list[learning.Example], prior=None) -> learning.Learn
     `flask categorise --train` and the bench train."""
     app = app_model()
     return learning.train(examples, prior=learning.corpus() if prior is None else prior,
-                          decisions=learning.tasks_among(examples), defaults=app.joins(),
-                          default_action=app.action_join())
+                          decisions=learning.tasks_among(examples), **app.own_defaults())
 
 
 @lru_cache(maxsize=1)
