@@ -86,6 +86,10 @@ def test_words_that_only_look_alike_are_not_keywords(text, locale, absent):
     ("Через неделю после ремонта снова загорелся чек", "ru", "payment"),  # the engine light, not a receipt
     ("Честно, ожидала большего", "ru", "waiting"),  # expected more, not waited
     ("Очікувала більшого від такого магазину", "uk", "waiting"),
+    ("Лучше, чем ожидала!", "ru", "waiting"),  # better than expected
+    ("Нормально, как и ожидал", "ru", "waiting"),  # as expected
+    ("Все як і очікував, дякую", "uk", "waiting"),
+    ("Краще, ніж очікувала", "uk", "waiting"),
     ("Ждём открытия летней веранды!", "ru", "waiting"),  # looking forward to it
     ("The waiting room was spotless", "en", "waiting"),  # a place
 ])
