@@ -3,7 +3,6 @@
     python -m bench.corpus saas/feedback/corpus/written2_*.jsonl
     python -m bench.corpus --gate
 
-
 Each of the six shipped sets not written from the brief (DEVELOPMENT_SETS) is left out in turn and judged
 by the app's model of all the other shipped comments (learning.train_app_model, the rules joined with it,
 as a new business's answers are read): once without the files given, once with them. Prints each set's

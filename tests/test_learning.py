@@ -516,12 +516,12 @@ def test_a_category_whose_keywords_the_owner_changed_follows_them_alone(app):
         db.session.commit()
     # The app's model finds neither a quality in this (it drops the rules' "repair") nor gleaming floors clean.
     repaired = submit(app, business["touchpoint"], 3, "They never called back about my repair", locale="en")
-    sparkling = submit(app, business["touchpoint"], 9, "the floors gleam", locale="en")
-    for response_id in (repaired, sparkling):
+    gleaming = submit(app, business["touchpoint"], 9, "the floors gleam", locale="en")
+    for response_id in (repaired, gleaming):
         process(app, response_id)
     with app.app_context(), unscoped():
         assert "quality" in {link.category.key for link in db.session.get(Response, repaired).categories}
-        assert db.session.get(Response, sparkling).categories == []
+        assert db.session.get(Response, gleaming).categories == []
     page = staff_client(app, "owner@zerno.example").get("/categories/").get_data(as_text=True)
     shipped = f"{len(learning.corpus()):,}".replace(",", " ")  # as the owner's Ukrainian writes 11 206
     assert 'id="app-model"' in page and f"{shipped} прикладах" in page
