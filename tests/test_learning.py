@@ -187,6 +187,14 @@ def test_a_model_stored_with_one_classifier_per_category_answers_as_it_did():
     assert old.topic is None  # and before the topic gate: nothing is gated
 
 
+def test_a_comment_s_letters_are_scikit_learn_s_letters_within_words():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    within_words = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5)).build_analyzer()
+    for document in ("a ok", "кава  смачна\tі гаряча", "Staff were LOVELY", "1 22 333 4444 55555 666666", ""):
+        assert learning.letters(document) == within_words(document)
+
+
 def test_a_model_stored_before_the_thresholds_keeps_its_source():
     quality = learning.CategoryQuality.__new__(learning.CategoryQuality)
     quality.__setstate__({"source": "both", "examples": 9, "f1": {"rules": 0.5}})

@@ -400,9 +400,28 @@ def _features() -> FeatureUnion:
 
     return FeatureUnion([
         ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True, max_features=30_000)),
-        ("letters", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True,
-                                    max_features=30_000)),
+        ("letters", TfidfVectorizer(analyzer=letters, min_df=2, sublinear_tf=True, max_features=30_000)),
     ])
+
+
+def letters(document: str) -> list[str]:
+    """The document's 2 to 5 letter n-grams within words, each word padded with a space either side: what
+    TfidfVectorizer's "char_wb" analyzer gives, with each word's n-grams made once (training on 5,000
+    corrections spent a tenth of its time making them again for every word of every comment)."""
+    grams: list[str] = []
+    for word in document.lower().split():
+        grams.extend(_letters_of_word(word))
+    return grams
+
+
+@lru_cache(maxsize=20_000)  # the shipped comments have ~16,000 distinct lemmas; ~15 MB when full
+def _letters_of_word(word: str) -> tuple[str, ...]:
+    padded, grams = f" {word} ", []
+    for size in range(2, 6):
+        if size > len(padded):
+            break
+        grams.extend(padded[start:start + size] for start in range(len(padded) - size + 1))
+    return tuple(grams)
 
 
 def _classifier(inverse_regularisation: float) -> LogisticRegression:
