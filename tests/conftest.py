@@ -71,11 +71,13 @@ def clean_redis(redis_url):
 @pytest.fixture(autouse=True)
 def _fresh_state(request):
     """After each test: close the database connections of every app it made, and empty
-    the tables if it used the database."""
+    the tables if it used the database (and forget the businesses' models this process loaded: the next
+    test's business may have the same id)."""
     yield
     dispose_made_apps()
     if "database_url" in request.fixturenames:
         truncate_all(request.getfixturevalue("database_url"))
+        learned_models.forget_loaded()
 
 
 @pytest.fixture

@@ -279,6 +279,10 @@ def test_corrections_train_a_versioned_model_that_the_pipeline_joins_with_the_ru
     assert 'id="learning"' in page and page.count('class="help learned"') == 12  # 11 categories and the decision
     assert 'id="app-model"' not in page and "моделлю застосунку" in page  # delivery's three corrections
     assert "правила" in _learned_action(page)  # too few decisions yet: the rules (in the owner's Ukrainian)
+    # The business's model keeps the app's topic gate over the categories that came with the app.
+    gate = learned_models.app_model().gate()
+    assert gate and stored.report["topic_gate"] == gate
+    assert f"менший за {gate:.0%}" in _topic_gate(page) and "Додані вами категорії" in _topic_gate(page)
 
 
 def test_a_corrected_decision_is_kept_too(app):
@@ -334,6 +338,10 @@ def test_closed_tasks_teach_the_pipeline_what_needs_an_action(app):
 
 def _learned_action(page: str) -> str:
     return re.search(r'<p class="help learned" id="learned-action">(.*?)</p>', page, re.S).group(1)
+
+
+def _topic_gate(page: str) -> str:
+    return re.search(r'<p class="help" id="topic-gate">(.*?)</p>', page, re.S).group(1)
 
 
 def test_flask_categorise_learns_from_a_training_file(app, tmp_path):
@@ -530,11 +538,18 @@ def test_a_category_whose_keywords_the_owner_changed_follows_them_alone(app):
     with app.app_context(), unscoped():
         assert "quality" in {link.category.key for link in db.session.get(Response, repaired).categories}
         assert db.session.get(Response, gleaming).categories == []
-    page = staff_client(app, "owner@zerno.example").get("/categories/").get_data(as_text=True)
+    owner = staff_client(app, "owner@zerno.example")
+    page = owner.get("/categories/").get_data(as_text=True)
     shipped = f"{len(learning.corpus()):,}".replace(",", " ")  # as the owner's Ukrainian writes 11 206
     assert 'id="app-model"' in page and f"{shipped} прикладах" in page
     assert page.count("Категорія ставиться за ключовими словами та моделлю застосунку.") == 8
     assert page.count("Категорія ставиться лише за ключовими словами.") == 2
+    assert 'id="topic-gate"' not in page  # the app's model of this release is not in the database yet
+
+    with app.app_context():
+        gate = learned_models.prepare_app_model().gate()  # the release step keeps it, with its gate
+    page = owner.get("/categories/").get_data(as_text=True)
+    assert f"менший за {gate:.0%}" in _topic_gate(page) and "категорій, які вона читає" in _topic_gate(page)
 
 
 def test_a_category_with_too_few_corrections_joins_the_rules_as_the_app_s_model_does():

@@ -35,6 +35,7 @@ CHECK_SECONDS = 60
 # pickle, loaded again in ~15 ms when it is needed after being dropped).
 MAX_LOADED = 20
 NEEDS_ACTION = "needs_action"  # the decision's entry in a version's report, beside the categories' ids
+TOPIC_GATE = "topic_gate"  # and the topic gate's threshold (learning.TopicGate), where the model has one
 APP_MODEL_DIR = INSTANCE_DIR / "cache"
 # What the app's model is made of besides the categoriser's code and shipped comments (app_model_digest).
 APP_MODEL_LIBRARIES = ("scikit-learn", "scipy", "numpy", "pymorphy3", "pymorphy3-dicts-ru", "pymorphy3-dicts-uk",
@@ -76,7 +77,8 @@ def train_for(tenant: Tenant) -> CategoryModel | None:
 
 
 def _report(model: learning.LearnedModel) -> dict:
-    """Per category id, and for "needs_action", where the answers come from and how each source did."""
+    """Per category id, and for "needs_action", where the answers come from and how each source did; under
+    "topic_gate", the gate's threshold."""
     report = {str(ident): {"source": _source(quality), "examples": quality.examples,
                            "f1": {source: round(f1, 3) for source, f1 in quality.f1.items()}}
               for ident, quality in model.quality.items()}
@@ -84,6 +86,8 @@ def _report(model: learning.LearnedModel) -> dict:
         report[NEEDS_ACTION] = {"source": _decision_source(model.action), "examples": model.action.examples,
                                 "accuracy": {source: round(accuracy, 3)
                                              for source, accuracy in model.action.accuracy.items()}}
+    if model.topic is not None:
+        report[TOPIC_GATE] = model.topic.threshold
     return report
 
 
@@ -168,7 +172,7 @@ def app_model() -> learning.LearnedModel:
         log.info("training the app's categoriser from the shipped comments")
         model = learning.train_app_model()
         blob = pickle.dumps(model)
-        _store_app_model(digest, blob, model.examples)
+        _store_app_model(digest, blob, model)
     _write_atomically(path, blob)
     for older in APP_MODEL_DIR.glob("app-categoriser-*.pickle"):
         if older != path:
@@ -214,11 +218,17 @@ def prepare_app_model() -> learning.LearnedModel:
     model = app_model()
     digest = app_model_digest()
     if _stored(AppCategoriser.digest, digest) is None:
-        _store_app_model(digest, pickle.dumps(model), model.examples)
+        _store_app_model(digest, pickle.dumps(model), model)
     return model
 
 
-def _store_app_model(digest: str, blob: bytes, examples: int) -> None:
+def app_topic_gate() -> float | None:
+    """The topic gate's threshold of the app's model of this release (0.0: none), read without loading the
+    model (a web process never loads scikit-learn); None until the model is kept in the database."""
+    return _stored(AppCategoriser.topic_gate, app_model_digest())
+
+
+def _store_app_model(digest: str, blob: bytes, model: learning.LearnedModel) -> None:
     """Kept for every other process, with the KEEP_VERSIONS newest before it (a worker of the previous
     release may still be running); another process storing the same version at once changes nothing."""
     if not has_app_context():
@@ -226,8 +236,8 @@ def _store_app_model(digest: str, blob: bytes, examples: int) -> None:
     table = AppCategoriser.__table__
     try:
         with db.engine.begin() as connection:
-            connection.execute(table.insert().values(digest=digest, trained_at=utcnow(), examples=examples,
-                                                     blob=blob))
+            connection.execute(table.insert().values(digest=digest, trained_at=utcnow(), examples=model.examples,
+                                                     topic_gate=model.gate(), blob=blob))
             kept = select(table.c.digest).order_by(table.c.trained_at.desc()).limit(KEEP_VERSIONS)
             connection.execute(delete(table).where(table.c.digest.not_in(kept)))
     except SQLAlchemyError:

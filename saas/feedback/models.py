@@ -252,6 +252,9 @@ class AppCategoriser(db.Model):
     digest: Mapped[str] = mapped_column(String(16), primary_key=True)
     trained_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     examples: Mapped[int] = mapped_column(Integer)  # the shipped comments it learned from
+    # Its topic gate's threshold (0.0: none), for the Categories page to tell without loading the model;
+    # None in rows stored before it was kept.
+    topic_gate: Mapped[float | None] = mapped_column(Float)
     blob: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
 
 

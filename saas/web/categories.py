@@ -57,8 +57,10 @@ def _page(new_form=None, submitted=None, status=200):
     tenant = current_tenant()
     read_by_app_model = set(learned_models.with_app_keywords(
         service.rules_for([category for category, _form in forms])).values())
+    model = learned_models.latest(tenant.id)
+    gate = model.report.get(learned_models.TOPIC_GATE) if model else learned_models.app_topic_gate()
     return render_template("categories/index.html", forms=forms, new_form=new_form or _form(prefix="new"),
-                           model=learned_models.latest(tenant.id), corrected=corrections.count_since(tenant.id, None),
+                           model=model, gate=gate, corrected=corrections.count_since(tenant.id, None),
                            needed=learning.MIN_EXAMPLES, sources=SOURCE_LABELS,
                            decision_sources=DECISION_SOURCE_LABELS, read_by_app_model=read_by_app_model,
                            shipped=len(learning.corpus())), status
