@@ -11,7 +11,11 @@ only: the development reviews judged as `--train` would (a model of other busine
 shipped ones but those reviews) went from 0.708 to 0.731 macro-F1, the development businesses' gain at 200
 and 440 corrections from +0.123 to +0.135 on average. It learns from the business's corrections and from the labelled
 comments shipped with the app (corpus(), labelled with the business's own default categories), a
-correction counting OWN_WEIGHT times.
+correction counting OWN_WEIGHT times. The vocabularies' sizes were checked as the app's joins are chosen
+(each shipped set judged by a model of the others, macro-F1 pooled at the joins and gate _app_joins picks):
+30,000 words and 30,000 letter n-grams 0.776; 60,000 each 0.773, no cap 0.771, 20,000 each 0.774, 10,000
+each 0.770; word trigrams 0.773, words seen twice 0.776, letter n-grams up to 6 letters 0.776, from 1 to 4
+0.774. None did better by more than 0.001, so they stay.
 
 How the model joins the rules, per category: the model's probability must reach one threshold where the
 rules find the category and another where they do not. (0, never) is the rules alone; two equal ones the
