@@ -6,7 +6,7 @@ PORT ?= 5000
 export FLASK_APP := saas.app
 export BASE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test install translations clean
+.PHONY: run test install translations messages clean
 
 # What running needs; `make test` adds the test tools on top.
 $(BIN)/.runtime: pyproject.toml
@@ -23,6 +23,12 @@ install: $(BIN)/.test-tools translations
 
 translations: $(BIN)/.runtime
 	$(BIN)/pybabel compile -d saas/translations
+
+# After changing a translatable text: the template and each language's catalogue get the new messages (then
+# translate them in the .po files and `make translations`). The lazy `_l` of forms and enums is named here.
+messages: $(BIN)/.runtime
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o saas/translations/messages.pot .
+	$(BIN)/pybabel update -i saas/translations/messages.pot -d saas/translations
 
 run: $(BIN)/.runtime translations
 	$(BIN)/flask db upgrade
