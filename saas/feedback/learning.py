@@ -416,7 +416,9 @@ def _features() -> FeatureUnion:
 def letters(document: str) -> list[str]:
     """The document's 2 to 5 letter n-grams within words, each word padded with a space either side: what
     TfidfVectorizer's "char_wb" analyzer gives, with each word's n-grams made once (training on 5,000
-    corrections spent a tenth of its time making them again for every word of every comment)."""
+    corrections spent a tenth of its time making them again for every word of every comment). Stored
+    models name this function as their analyzer: renamed or moved, they no longer load (a business's
+    answers are read by the rules alone until its next training)."""
     grams: list[str] = []
     for word in document.lower().split():
         grams.extend(_letters_of_word(word))
