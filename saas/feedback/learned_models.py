@@ -35,7 +35,7 @@ CHECK_SECONDS = 60
 # pickle, loaded again in ~15 ms when it is needed after being dropped).
 MAX_LOADED = 20
 NEEDS_ACTION = "needs_action"  # the decision's entry in a version's report, beside the categories' ids
-TOPIC_GATE = "topic_gate"  # and the topic gate's threshold (learning.TopicGate), where the model has one
+TOPIC_GATE = "topic_gate"  # and the topic gate's threshold (learning.TopicGate; 0.0: none)
 APP_MODEL_DIR = INSTANCE_DIR / "cache"
 # What the app's model is made of besides the categoriser's code and shipped comments (app_model_digest).
 APP_MODEL_LIBRARIES = ("scikit-learn", "scipy", "numpy", "pymorphy3", "pymorphy3-dicts-ru", "pymorphy3-dicts-uk",
@@ -86,8 +86,7 @@ def _report(model: learning.LearnedModel) -> dict:
         report[NEEDS_ACTION] = {"source": _decision_source(model.action), "examples": model.action.examples,
                                 "accuracy": {source: round(accuracy, 3)
                                              for source, accuracy in model.action.accuracy.items()}}
-    if model.topic is not None:
-        report[TOPIC_GATE] = model.topic.threshold
+    report[TOPIC_GATE] = model.gate()
     return report
 
 
@@ -244,9 +243,11 @@ def _store_app_model(digest: str, blob: bytes, model: learning.LearnedModel) -> 
         log.warning("the app's categoriser could not be kept in the database", exc_info=True)
 
 
+@lru_cache(maxsize=1)
 def app_model_digest() -> str:
     """What the app's model depends on: the categoriser's code (the feedback package's modules), the
-    shipped comments and the libraries' versions."""
+    shipped comments and the libraries' versions. Read once per process (~11 ms of files hashed): none of
+    them changes under a running process, and the Categories page asks for it on every view."""
     digest = hashlib.sha256()
     package = Path(learning.__file__).parent
     for path in sorted([*package.glob("*.py"), *learning.CORPUS.glob("*.jsonl")]):
