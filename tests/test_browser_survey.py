@@ -138,3 +138,12 @@ def test_the_staff_pages_fit_a_phone_and_one_line_of_a_desktop(running_app, brow
     expect(phone.get_by_role("link", name="Team")).to_be_hidden()
     phone.get_by_text("Menu").click()
     expect(phone.get_by_role("link", name="Team")).to_be_visible()
+
+    phone.goto("/dashboard")
+    expect(phone.locator(".drivers td[data-label]").first).to_be_visible()  # the answer's category, as a block
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    scrolling_sideways = phone.evaluate("""[...document.querySelectorAll('main *')]
+        .filter(element => element.scrollWidth > element.clientWidth + 1
+                           && ['auto', 'scroll'].includes(getComputedStyle(element).overflowX))
+        .map(element => element.tagName + '.' + element.className)""")
+    assert scrolling_sideways == []  # no table hides its last columns off-screen inside its card
