@@ -626,6 +626,18 @@ def test_the_app_s_model_is_made_once_at_release_and_read_by_every_machine(app, 
             db.session.commit()
 
 
+def test_a_database_not_migrated_yet_is_named_in_one_line_and_the_model_made_here(tmp_path, caplog):
+    unmigrated = make_app(f"sqlite:///{tmp_path / 'empty.sqlite3'}", tmp_path)
+    with unmigrated.app_context(), caplog.at_level("WARNING", logger=learned_models.log.name):
+        assert learned_models.app_topic_gate() is None
+        learned_models._store_app_model("0123456789abcdef", b"", learning.LearnedModel(None, [], None, None, {}, 0))
+    warnings = [record for record in caplog.records if record.name == learned_models.log.name]
+    assert [record.getMessage() for record in warnings] == [
+        "the app's categoriser could not be read from the database: no such table: app_categoriser",
+        "the app's categoriser could not be kept in the database: no such table: app_categoriser"]
+    assert not any(record.exc_info for record in warnings)  # an expected state, not a traceback in the log
+
+
 def test_flask_categorise_reads_with_the_app_s_model_unless_told_the_rules_only(app):
     runner = app.test_cli_runner()
     comment = json.dumps({"text": "the floors gleam", "locale": "en", "score": 9}) + "\n"

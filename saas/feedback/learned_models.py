@@ -206,8 +206,8 @@ def _stored(column, digest: str):
     try:
         with db.engine.connect() as connection:
             return connection.scalar(select(column).where(AppCategoriser.digest == digest))
-    except SQLAlchemyError:  # a database not migrated yet, or not reachable: the model is trained here
-        log.warning("the app's categoriser could not be read from the database", exc_info=True)
+    except SQLAlchemyError as error:  # a database not migrated yet, or not reachable: the model is trained here
+        log.warning("the app's categoriser could not be read from the database: %s", _first_line(error))
         return None
 
 
@@ -239,8 +239,15 @@ def _store_app_model(digest: str, blob: bytes, model: learning.LearnedModel) -> 
                                                      topic_gate=model.gate(), blob=blob))
             kept = select(table.c.digest).order_by(table.c.trained_at.desc()).limit(KEEP_VERSIONS)
             connection.execute(delete(table).where(table.c.digest.not_in(kept)))
-    except SQLAlchemyError:
-        log.warning("the app's categoriser could not be kept in the database", exc_info=True)
+    except SQLAlchemyError as error:
+        log.warning("the app's categoriser could not be kept in the database: %s", _first_line(error))
+
+
+def _first_line(error: SQLAlchemyError) -> str:
+    """What the database said, without the statement and traceback SQLAlchemy adds (a database not migrated
+    yet is an expected state, not a fault to investigate)."""
+    said = str(getattr(error, "orig", None) or error).strip()
+    return said.splitlines()[0] if said else type(error).__name__
 
 
 @lru_cache(maxsize=1)
