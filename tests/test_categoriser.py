@@ -245,3 +245,23 @@ def test_a_silent_detractor_needs_a_reply_only_when_reachable():
     assert not analyse("", 2).needs_reply
     assert analyse("", 2, contact_given=True).needs_reply
     assert not analyse("", 10, contact_given=True).needs_reply
+
+
+def test_bench_reviews_reads_a_semeval_file_as_the_app_s_categories(tmp_path):
+    from bench.reviews import sentences
+
+    semeval = tmp_path / "reviews.xml"
+    semeval.write_text("""<?xml version="1.0" encoding="UTF-8"?><Reviews><Review rid="7"><sentences>
+      <sentence id="7:0"><text>Rude waiter &amp; cold soup.</text><Opinions>
+        <Opinion target="waiter" category="SERVICE#GENERAL" polarity="negative" from="5" to="11"/>
+        <Opinion target="soup" category="FOOD#QUALITY" polarity="negative" from="19" to="23"/>
+        <Opinion target="soup" category="FOOD#QUALITY" polarity="negative" from="19" to="23"/></Opinions></sentence>
+      <sentence id="7:1"><text>We went on a Tuesday.</text></sentence>
+      <sentence id="7:2"><text>Never again.</text><Opinions>
+        <Opinion target="NULL" category="RESTAURANT#GENERAL" polarity="negative" from="0" to="0"/></Opinions></sentence>
+      <sentence id="7:3" OutOfScope="TRUE"><text>My cousin's wedding was lovely.</text></sentence>
+    </sentences></Review></Reviews>""", encoding="utf-8")
+    rows = sentences(semeval, "en")
+    assert [(row["text"], row["categories"], row["review"]) for row in rows] == [
+        ("Rude waiter & cold soup.", ["quality", "staff"], "7"), ("We went on a Tuesday.", [], "7"),
+        ("Never again.", [], "7")]
