@@ -10,7 +10,8 @@ The figure is the strict macro-F1 over the three categories such data judges bes
 with the share of the sentences given none of the app's categories that got one anyway. Each set is read
 by the rules alone, by the rules with the app's model (a new business), and as `flask categorise --train`
 reads after learning from labelled sentences: trained on TRAIN and judging TEST, or without TEST by
-5-fold cross-validation, a review's sentences always on the same side.
+5-fold cross-validation, a review's sentences always on the same side. With --whole-reviews, each review
+is one comment (its sentences' categories together), as a customer's long answer is read.
 """
 from __future__ import annotations
 
@@ -46,12 +47,23 @@ def sentences(path: Path, locale: str) -> list[dict]:
     return rows
 
 
+def whole_reviews(rows: list[dict]) -> list[dict]:
+    """Each review's sentences as one comment, labelled with all their categories."""
+    reviews: dict[str, dict] = {}
+    for row in rows:
+        review = reviews.setdefault(row["review"], {**row, "text": "", "categories": []})
+        review["text"] = f"{review['text']} {row['text']}".strip()
+        review["categories"] = sorted({*review["categories"], *row["categories"]})
+    return list(reviews.values())
+
+
 def report(name: str, rows: list[dict], read=None) -> None:
     scores = evaluate(rows, read) if read else evaluate(rows)
     figures = "  ".join(f"{key} {scores.per_category[key][2]:.2f}" for key in JUDGED)
+    about_none = scores.no_topic_false_positive_rate
     print(f"  {name}: {sum(scores.per_category[key][2] for key in JUDGED) / len(JUDGED):.3f} ({figures}); "
-          f"sentences labelled with none of the app's categories given one: "
-          f"{scores.no_topic_false_positive_rate:.0%}")
+          f"those labelled with none of the app's categories given one: "
+          f"{'(none such)' if about_none is None else f'{about_none:.0%}'}")
 
 
 def learned_reading(training: list[dict], judged: list[dict]) -> dict[int, object]:
@@ -75,17 +87,20 @@ def main() -> int:
     parser.add_argument("train", type=Path)
     parser.add_argument("test", type=Path, nargs="?")
     parser.add_argument("--locale", default="en")
+    parser.add_argument("--whole-reviews", action="store_true", help="read each review as one comment")
     args = parser.parse_args()
-    training = sentences(args.train, args.locale)
-    judged = sentences(args.test, args.locale) if args.test else training
-    print(f"{len(judged):,} sentences of {len({row['review'] for row in judged}):,} reviews judged, "
+    grouped, unit = (whole_reviews, "reviews") if args.whole_reviews else (list, "sentences")
+    training = grouped(sentences(args.train, args.locale))
+    judged = grouped(sentences(args.test, args.locale)) if args.test else training
+    reviews = "" if args.whole_reviews else f" ({len({row['review'] for row in judged}):,} reviews)"
+    print(f"{len(judged):,} {unit} judged{reviews}, "
           f"{sum(not row['categories'] for row in judged):,} of them with none of the app's categories; "
           f"strict macro-F1 over {', '.join(JUDGED)}:")
     report("rules alone", judged)
     app = learned_models.app_model()
     report("rules and the app's model (a new business)", judged, lambda row: _joined(app, row))
     learned = learned_reading(training, judged) if args.test else by_cross_validation(training)
-    how = (f"trained on the {len(training):,} sentences of {args.train.name}" if args.test
+    how = (f"trained on the {len(training):,} {unit} of {args.train.name}" if args.test
            else f"by {FOLDS}-fold cross-validation, a review's sentences on one side")
     report(f"as --train, {how}", judged, lambda row: learned[id(row)])
     return 0

@@ -248,7 +248,7 @@ def test_a_silent_detractor_needs_a_reply_only_when_reachable():
 
 
 def test_bench_reviews_reads_a_semeval_file_as_the_app_s_categories(tmp_path):
-    from bench.reviews import sentences
+    from bench.reviews import sentences, whole_reviews
 
     semeval = tmp_path / "reviews.xml"
     semeval.write_text("""<?xml version="1.0" encoding="UTF-8"?><Reviews><Review rid="7"><sentences>
@@ -265,3 +265,5 @@ def test_bench_reviews_reads_a_semeval_file_as_the_app_s_categories(tmp_path):
     assert [(row["text"], row["categories"], row["review"]) for row in rows] == [
         ("Rude waiter & cold soup.", ["quality", "staff"], "7"), ("We went on a Tuesday.", [], "7"),
         ("Never again.", [], "7")]
+    assert [(review["text"], review["categories"]) for review in whole_reviews(rows)] == [
+        ("Rude waiter & cold soup. We went on a Tuesday. Never again.", ["quality", "staff"])]
