@@ -23,7 +23,7 @@ from pathlib import Path
 
 from bench.categorise import _joined, example
 from saas.feedback import learned_models
-from saas.feedback.evaluation import evaluate
+from saas.feedback.evaluation import evaluate, rules_alone
 
 JUDGED = ("staff", "quality", "price")
 AS_THE_APP_S = {"SERVICE#GENERAL": "staff", "FOOD#QUALITY": "quality", "DRINKS#QUALITY": "quality",
@@ -57,8 +57,8 @@ def whole_reviews(rows: list[dict]) -> list[dict]:
     return list(reviews.values())
 
 
-def report(name: str, rows: list[dict], read=None) -> None:
-    scores = evaluate(rows, read) if read else evaluate(rows)
+def report(name: str, rows: list[dict], read=rules_alone) -> None:
+    scores = evaluate(rows, read)
     figures = "  ".join(f"{key} {scores.per_category[key][2]:.2f}" for key in JUDGED)
     about_none = scores.no_topic_false_positive_rate
     print(f"  {name}: {sum(scores.per_category[key][2] for key in JUDGED) / len(JUDGED):.3f} ({figures}); "
