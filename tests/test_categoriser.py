@@ -267,3 +267,36 @@ def test_bench_reviews_reads_a_semeval_file_as_the_app_s_categories(tmp_path):
         ("Never again.", [], "7")]
     assert [(review["text"], review["categories"]) for review in whole_reviews(rows)] == [
         ("Rude waiter & cold soup. We went on a Tuesday. Never again.", ["quality", "staff"])]
+
+
+def test_bench_reviews_cuts_a_sentirueval_review_into_sentences_labelled_by_their_aspects(tmp_path):
+    from bench.reviews import sentences
+
+    text = "Официант хамил, т.е. грубил. Суп был холодный!Цены обычные. Зашли в пятницу, &quot;Ёлки&quot; – супер"
+    plain = text.replace("&quot;", '"')
+
+    def aspect(category, term, sentiment, mark="Rel"):
+        return (f'<aspect category="{category}" from="{plain.index(term)}" mark="{mark}" sentiment="{sentiment}" '
+                f'term="{term}" to="{plain.index(term) + len(term)}" type="explicit"/>')
+    sentirueval = tmp_path / "reviews.xml"
+    sentirueval.write_text(f"""<?xml version="1.0" ?><reviews><review id="12"><text>{text}</text><aspects>
+      {aspect("Service", "Официант", "negative")}{aspect("Food", "Суп", "both")}{aspect("Price", "Цены", "neutral")}
+      {aspect("Whole", "Ёлки", "positive")}{aspect("Food", "пятницу", "negative", mark="Irr")}
+    </aspects></review></reviews>""", encoding="utf-8")
+    expected = [("Официант хамил, т.е. грубил.", ["staff"]), ("Суп был холодный!", ["quality"]),
+                ("Цены обычные.", []), ('Зашли в пятницу, "Ёлки" – супер', [])]
+    assert [(row["text"], row["categories"]) for row in sentences(sentirueval, "ru")] == expected
+    with_mentions = [(row["text"], row["categories"]) for row in sentences(sentirueval, "ru", mentions=True)]
+    assert with_mentions == [*expected[:2], ("Цены обычные.", ["price"]), expected[3]]
+
+
+def test_bench_reviews_plain_classifier_learns_a_category_from_its_sentences():
+    from bench.reviews import plain_reading
+
+    def row(text, categories):
+        return {"text": text, "locale": "en", "categories": categories, "needs_reply": None, "needs_action": None}
+    training = [row(f"The waiter was {word}.", ["staff"]) for word in ("rude", "slow", "kind", "great", "late", "nice")]
+    training += [row(f"We came on {day}.", []) for day in ("Monday", "Tuesday", "Friday", "Sunday", "May", "June")]
+    judged = [row("The waiter was lovely.", ["staff"]), row("We came on Saturday.", [])]
+    read = plain_reading(training, judged)
+    assert [read[id(each)].categories for each in judged] == [["staff"], []]
