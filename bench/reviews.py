@@ -17,7 +17,7 @@ by the rules alone, by the rules with the app's model (a new business), and as `
 reads after learning from labelled sentences: trained on TRAIN and judging TEST, or without TEST by
 5-fold cross-validation, a review's sentences always on the same side. With --plain, also a plain
 classifier learned the same way (TF-IDF over 2 to 5 letters within words, one logistic regression per
-category): what such data lets any model of letters reach, against which --train's figure is judged.
+category): what a simple model of letters reaches on such data, against which --train's figure is judged.
 With --whole-reviews, each review is one comment (its sentences' categories together), as a customer's
 long answer is read.
 """
