@@ -356,6 +356,7 @@ def test_flask_categorise_learns_from_a_training_file(app, tmp_path):
     assert "parking" not in json.loads(plain.stdout.splitlines()[-1])["categories"]
     assert "parking" in json.loads(trained.stdout.splitlines()[-1])["categories"]
     assert "parking: learned" in trained.stderr
+    assert re.search(r"^assortment: \w+, as the app's model joins it \(1 of its own: too few", trained.stderr, re.M)
 
     broken = tmp_path / "broken.jsonl"
     broken.write_text('{"text": "fine", "categories": []}\n{"text": 3}\n', encoding="utf-8")

@@ -80,9 +80,16 @@ def install(app: Flask) -> None:
             learned = learned_models.train_by_key(examples)
             order = learning.categories_in(examples, CATEGORY_KEYS)
             for ident, quality in learned.quality.items():
+                if quality.examples < learning.MIN_POSITIVES:
+                    click.echo(f"{ident}: {quality.source}, as the app's model joins it ({quality.examples} of its "
+                               "own: too few to judge by)", err=True)
+                    continue
                 scores = ", ".join(f"{source} {f1:.2f}" for source, f1 in quality.f1.items())
                 click.echo(f"{ident}: {quality.source} ({quality.examples} examples; F1 {scores})", err=True)
-            if learned.action is not None:
+            if learned.action is not None and not learned.action.own_join:
+                click.echo(f"needs_action: {learned.action.source}, as the app's model decides it "
+                           f"({learned.action.examples} decided: too few either way to judge by)", err=True)
+            elif learned.action is not None:
                 scores = ", ".join(f"{source} {accuracy:.2f}" for source, accuracy in learned.action.accuracy.items())
                 click.echo(f"needs_action: {learned.action.source} ({learned.action.examples} examples; "
                            f"accuracy {scores})", err=True)
