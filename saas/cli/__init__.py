@@ -21,6 +21,27 @@ from tenants.services import create_platform_admin, tenant_ids_and_slugs
 from worker import jobs
 
 
+def _what_was_learned(learned: learning.LearnedModel) -> list[str]:
+    """Where each category's answers (and needs_action) will come from, and how each source did on the
+    training file by cross-validation; where it had too few examples to judge by, the app's model's join."""
+    lines = []
+    for ident, quality in learned.quality.items():
+        if quality.examples < learning.MIN_POSITIVES:
+            lines.append(f"{ident}: {quality.source}, as the app's model joins it ({quality.examples} of its own: "
+                         "too few to judge by)")
+        else:
+            scores = ", ".join(f"{source} {f1:.2f}" for source, f1 in quality.f1.items())
+            lines.append(f"{ident}: {quality.source} ({quality.examples} examples; F1 {scores})")
+    action = learned.action
+    if action is not None and not action.own_join:
+        lines.append(f"needs_action: {action.source}, as the app's model decides it ({action.examples} decided: "
+                     "too few either way to judge by)")
+    elif action is not None:
+        scores = ", ".join(f"{source} {accuracy:.2f}" for source, accuracy in action.accuracy.items())
+        lines.append(f"needs_action: {action.source} ({action.examples} examples; accuracy {scores})")
+    return lines
+
+
 def categorise_line(line: str, learned: learning.LearnedModel | None = None, order: tuple = CATEGORY_KEYS) -> dict:
     try:
         item = json.loads(line)
@@ -79,20 +100,8 @@ def install(app: Flask) -> None:
                 raise click.BadParameter(str(error), param_hint="--train") from error
             learned = learned_models.train_by_key(examples)
             order = learning.categories_in(examples, CATEGORY_KEYS)
-            for ident, quality in learned.quality.items():
-                if quality.examples < learning.MIN_POSITIVES:
-                    click.echo(f"{ident}: {quality.source}, as the app's model joins it ({quality.examples} of its "
-                               "own: too few to judge by)", err=True)
-                    continue
-                scores = ", ".join(f"{source} {f1:.2f}" for source, f1 in quality.f1.items())
-                click.echo(f"{ident}: {quality.source} ({quality.examples} examples; F1 {scores})", err=True)
-            if learned.action is not None and not learned.action.own_join:
-                click.echo(f"needs_action: {learned.action.source}, as the app's model decides it "
-                           f"({learned.action.examples} decided: too few either way to judge by)", err=True)
-            elif learned.action is not None:
-                scores = ", ".join(f"{source} {accuracy:.2f}" for source, accuracy in learned.action.accuracy.items())
-                click.echo(f"needs_action: {learned.action.source} ({learned.action.examples} examples; "
-                           f"accuracy {scores})", err=True)
+            for line in _what_was_learned(learned):
+                click.echo(line, err=True)
         failures = 0
         for line in sys.stdin:  # CliRunner swaps it in tests
             if not line.strip():
