@@ -23,22 +23,20 @@ from worker import jobs
 
 def _what_was_learned(learned: learning.LearnedModel) -> list[str]:
     """Where each category's answers (and needs_action) will come from, and how each source did on the
-    training file by cross-validation; where it had too few examples to judge by, the app's model's join."""
+    training file by cross-validation (learned_models.report, as a business's model is kept): "app" where the
+    file had too few examples to judge by, the app's model's join."""
     lines = []
-    for ident, quality in learned.quality.items():
-        if quality.examples < learning.MIN_POSITIVES:
-            lines.append(f"{ident}: {quality.source}, as the app's model joins it ({quality.examples} of its own: "
-                         "too few to judge by)")
-        else:
-            scores = ", ".join(f"{source} {f1:.2f}" for source, f1 in quality.f1.items())
-            lines.append(f"{ident}: {quality.source} ({quality.examples} examples; F1 {scores})")
-    action = learned.action
-    if action is not None and not action.own_join:
-        lines.append(f"needs_action: {action.source}, as the app's model decides it ({action.examples} decided: "
-                     "too few either way to judge by)")
-    elif action is not None:
-        scores = ", ".join(f"{source} {accuracy:.2f}" for source, accuracy in action.accuracy.items())
-        lines.append(f"needs_action: {action.source} ({action.examples} examples; accuracy {scores})")
+    for key, entry in learned_models.report(learned).items():
+        if key == learned_models.TOPIC_GATE:
+            continue
+        decision = key == learned_models.NEEDS_ACTION
+        if entry["source"] == "app":
+            lines.append(f"{key}: app, as the app's model {'decides' if decision else 'joins'} it "
+                         f"({entry['examples']} of its own: too few to judge by)")
+            continue
+        measure, scores = ("accuracy", entry["accuracy"]) if decision else ("F1", entry["f1"])
+        shown = ", ".join(f"{source} {value:.2f}" for source, value in scores.items())
+        lines.append(f"{key}: {entry['source']} ({entry['examples']} examples; {measure} {shown})")
     return lines
 
 

@@ -69,25 +69,25 @@ def train_for(tenant: Tenant) -> CategoryModel | None:
     stored = CategoryModel(
         tenant_id=tenant.id, version=version, trained_at=utcnow(), examples=len(rows),
         corrections_until=rows[-1].corrected_at, seconds=round(seconds, 3), blob=pickle.dumps(model),
-        report=_report(model))
+        report=report(model))
     db.session.add(stored)
     db.session.execute(delete(CategoryModel).where(CategoryModel.tenant_id == tenant.id,
                                                    CategoryModel.version <= version - KEEP_VERSIONS))
     return stored
 
 
-def _report(model: learning.LearnedModel) -> dict:
+def report(model: learning.LearnedModel) -> dict:
     """Per category id, and for "needs_action", where the answers come from and how each source did; under
     "topic_gate", the gate's threshold."""
-    report = {str(ident): {"source": _source(quality), "examples": quality.examples,
-                           "f1": {source: round(f1, 3) for source, f1 in quality.f1.items()}}
-              for ident, quality in model.quality.items()}
+    found = {str(ident): {"source": _source(quality), "examples": quality.examples,
+                          "f1": {source: round(f1, 3) for source, f1 in quality.f1.items()}}
+             for ident, quality in model.quality.items()}
     if model.action is not None:
-        report[NEEDS_ACTION] = {"source": _decision_source(model.action), "examples": model.action.examples,
+        found[NEEDS_ACTION] = {"source": _decision_source(model.action), "examples": model.action.examples,
                                 "accuracy": {source: round(accuracy, 3)
                                              for source, accuracy in model.action.accuracy.items()}}
-    report[TOPIC_GATE] = model.gate()
-    return report
+    found[TOPIC_GATE] = model.gate()
+    return found
 
 
 def _source(quality: learning.CategoryQuality) -> str:
