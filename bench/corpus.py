@@ -24,11 +24,17 @@ DEVELOPMENT_SETS = ("labelled_comments.jsonl", "independent_dev.jsonl", "reviews
                     "development_ru_car_service.jsonl", "development_uk_clothes.jsonl")
 
 
-def judged(left_out: str, learned_from: list[Path], gates: tuple = learning.GATES) -> Scores:
-    """`left_out` judged by the app's model of the files `learned_from`, its topic gate chosen of `gates`."""
+def app_model_of(learned_from: list[Path], gates: tuple = learning.GATES) -> learning.LearnedModel:
+    """The app's model as if the files `learned_from` were the shipped comments, its topic gate chosen of
+    `gates`."""
     sets = tuple(learning.examples_in(path) for path in learned_from)
     with mock.patch.object(learning, "shipped_sets", lambda: sets), mock.patch.object(learning, "GATES", gates):
-        model = learning.train_app_model()
+        return learning.train_app_model()
+
+
+def judged(left_out: str, learned_from: list[Path], gates: tuple = learning.GATES) -> Scores:
+    """`left_out` judged by the app's model of the files `learned_from`, its topic gate chosen of `gates`."""
+    model = app_model_of(learned_from, gates)
     return evaluate(load(learning.CORPUS / left_out), lambda row: _joined(model, row))
 
 

@@ -300,3 +300,14 @@ def test_bench_reviews_plain_classifier_learns_a_category_from_its_sentences():
     judged = [row("The waiter was lovely.", ["staff"]), row("We came on Saturday.", [])]
     read = plain_reading(training, judged)
     assert [read[id(each)].categories for each in judged] == [["staff"], []]
+
+
+@pytest.mark.parametrize("path", sorted((DATA / "second_opinion").glob("*.jsonl")), ids=lambda path: path.name)
+def test_a_second_opinion_labels_each_comment_of_its_set_once_with_the_app_s_categories(path):
+    from bench.agreement import comment_key, labelled_again
+
+    first = load(learning.CORPUS / path.name)
+    again = labelled_again(path)
+    assert len(load(path)) == len(again) == len(first)
+    assert {comment_key(row) for row in first} == set(again)
+    assert all(set(answer.categories) <= set(CATEGORY_KEYS) for answer in again.values())
