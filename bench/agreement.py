@@ -1,14 +1,14 @@
-"""How far a second person labelling the same comments agrees with the first: the ceiling the categoriser is
+"""How far a second reader labelling the same comments agrees with the first: the ceiling the categoriser is
 judged against.
 
     python -m bench.agreement
 
-Each development set that has a second opinion (tests/data/second_opinion/, the same comments labelled
-again by a person who saw neither the set's labels nor the categoriser: tests/data/README.md) is scored
-as the categoriser is (saas.feedback.evaluation), the first labels taken as the truth, three ways: the
-second person's labels; the rules alone; the rules joined with the app's model of the other shipped sets
-(a business the model never saw, as bench/corpus.py judges). Then "needs an action" on the comments the
-two people decided alike, and each category's F1 the three ways. Takes about two minutes (two app models).
+Each development set that has a second opinion (tests/data/second_opinion/: the same comments labelled
+again by another reader, an AI model, who saw neither the set's labels nor the keywords; tests/data/README.md)
+is scored as the categoriser is (saas.feedback.evaluation), the first labels taken as the truth, three ways:
+the second reader's labels; the rules alone; the rules joined with the app's model of the other shipped
+sets (a business the model never saw, as bench/corpus.py judges). Then "needs an action" on the comments the
+two readers decided alike, and each category's F1 the three ways. Takes a few minutes (an app model a set).
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def comment_key(row: dict) -> tuple:
 
 
 def labelled_again(path: Path) -> dict[tuple, Analysis]:
-    """The second person's labels of each comment, as the categoriser's answer would be."""
+    """The second reader's labels of each comment, as the categoriser's answer would be."""
     return {comment_key(row): Analysis(categories=list(row["categories"]), needs_reply=row["needs_reply"],
                                        needs_action=row["needs_action"]) for row in load(path)}
 
@@ -48,7 +48,7 @@ def compare(first: Path, second: Path) -> None:
     if missing:
         raise SystemExit(f"{second} lacks {len(missing)} of {first.name}'s comments, e.g. {missing[0]!r}")
     model = app_model_of([path for path in sorted(learning.CORPUS.glob("*.jsonl")) if path.name != first.name])
-    readers = {"second person": lambda row: again[comment_key(row)], "rules alone": rules_alone,
+    readers = {"second reader": lambda row: again[comment_key(row)], "rules alone": rules_alone,
                "rules + app's model": lambda row: _joined(model, row)}
     answers = {name: [read(row) for row in rows] for name, read in readers.items()}
     print(f"\n{first.name}: {len(rows)} comments; the first labels taken as the truth")
@@ -56,11 +56,11 @@ def compare(first: Path, second: Path) -> None:
     scores = {name: _scored(rows, found) for name, found in answers.items()}
     for name, each in scores.items():
         print(row_of_figures(name, each))
-    alike = [index for index, (row, other) in enumerate(zip(rows, answers["second person"]))
+    alike = [index for index, (row, other) in enumerate(zip(rows, answers["second reader"]))
              if row["needs_action"] == other.needs_action]
-    print(f"  needs_action on the {len(alike)} comments both people decided alike: " + ", ".join(
+    print(f"  needs_action on the {len(alike)} comments both readers decided alike: " + ", ".join(
         f"{name} {sum(found[index].needs_action == rows[index]['needs_action'] for index in alike) / len(alike):.3f}"
-        for name, found in answers.items() if name != "second person"))
+        for name, found in answers.items() if name != "second reader"))
     print(f"  {'F1 by category':<26} " + " ".join(f"{name[:12]:>12}" for name in scores))
     for key in CATEGORY_KEYS:
         print(f"  {key:<26} " + " ".join(f"{each.per_category[key][2]:12.2f}" for each in scores.values()))
