@@ -1,5 +1,5 @@
-"""How far a second reader labelling the same comments agrees with the first: the ceiling the categoriser is
-judged against.
+"""How far a second reader labelling the same comments agrees with the first: a yardstick for the
+categoriser's figures.
 
     python -m bench.agreement
 
