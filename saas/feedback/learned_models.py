@@ -84,8 +84,8 @@ def report(model: learning.LearnedModel) -> dict:
              for ident, quality in model.quality.items()}
     if model.action is not None:
         found[NEEDS_ACTION] = {"source": _decision_source(model.action), "examples": model.action.examples,
-                                "accuracy": {source: round(accuracy, 3)
-                                             for source, accuracy in model.action.accuracy.items()}}
+                               "accuracy": {source: round(accuracy, 3)
+                                            for source, accuracy in model.action.accuracy.items()}}
     found[TOPIC_GATE] = model.gate()
     return found
 
