@@ -31,7 +31,7 @@ import xml.etree.ElementTree as ElementTree
 from dataclasses import replace
 from pathlib import Path
 
-from bench.categorise import _joined, example
+from bench.categorise import _joined, example, plain_classifier
 from saas.feedback import learned_models, learning
 from saas.feedback.evaluation import evaluate, rules_alone
 
@@ -118,21 +118,17 @@ def learned_reading(training: list[dict], judged: list[dict]) -> dict[int, objec
 
 
 def plain_reading(training: list[dict], judged: list[dict]) -> dict[int, object]:
-    """A plain classifier's categories (--plain): TF-IDF over the letters, a logistic regression per category
-    with enough examples either way, at even odds; a category with too few either way, the training's
-    majority (whole reviews nearly all speak of the staff)."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-
-    letters = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True)
-    learned = letters.fit_transform([row["text"] for row in training])
-    read = letters.transform([row["text"] for row in judged])
+    """A plain classifier's categories (--plain), learned as bench/categorise.py's baseline is, for each
+    category with enough examples either way; a category with too few either way, the training's majority
+    (whole reviews nearly all speak of the staff)."""
     learnable = learning.learnable([example(row) for row in training])
+    letters, models = plain_classifier([row["text"] for row in training],
+                                       [frozenset(row["categories"]) for row in training], learnable)
+    read = letters.transform([row["text"] for row in judged])
     guesses = {}
     for key in sorted({key for row in training for key in row["categories"]}):
         truth = [key in row["categories"] for row in training]
-        guesses[key] = (LogisticRegression(class_weight="balanced", max_iter=1000).fit(learned, truth).predict(read)
-                        if key in learnable else [2 * sum(truth) > len(truth)] * len(judged))
+        guesses[key] = models[key].predict(read) if key in models else [2 * sum(truth) > len(truth)] * len(judged)
     return {id(row): replace(rules_alone(row), categories=[key for key in guesses if guesses[key][index]])
             for index, row in enumerate(judged)}
 
