@@ -204,7 +204,8 @@ def plain_classifier(texts: list[str], labels: list[frozenset], keys: list) -> t
         matrix, [key in labelled for labelled in labels]) for key in keys}
 
 
-def _median_seconds(work, runs: int) -> list[float]:
+def _timed_runs(work, runs: int) -> list[float]:
+    """The seconds each of `runs` calls of `work` took."""
     seconds = []
     for _ in range(runs):
         started = time.perf_counter()
@@ -217,11 +218,11 @@ def training_time(rows: list[dict], size: int = 5000, runs: int = 3) -> None:
     chosen = [rows[index % len(rows)] for index in range(size)]
     examples, decisions = [example(row) for row in chosen], decided(chosen)
     app, prior = learned_models.app_model(), learning.corpus()
-    seconds = _median_seconds(lambda: learning.train(examples, prior=prior, decisions=decisions,
+    seconds = _timed_runs(lambda: learning.train(examples, prior=prior, decisions=decisions,
                                                      **app.own_defaults()), runs)
     both = [*examples, *prior]
-    texts, labels = [each.text for each in both], [each.labels for each in both]
-    plain = _median_seconds(lambda: plain_classifier(texts, labels, learning.learnable(both)), runs)
+    texts, labels, keys = [each.text for each in both], [each.labels for each in both], learning.learnable(both)
+    plain = _timed_runs(lambda: plain_classifier(texts, labels, keys), runs)
     print(f"training on {size:,} corrections ({len(decisions):,} of them tasks' decisions) and the "
           f"{len(prior):,} shipped comments (with the cross-validation that picks each source): "
           f"median {statistics.median(seconds):.1f} s of {runs} runs ({min(seconds):.1f} to {max(seconds):.1f}); "
