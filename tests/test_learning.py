@@ -17,7 +17,7 @@ from rq import Queue
 from saas.core.extensions import db
 from saas.core.scoping import tenant_scope, unscoped
 from saas.feedback import categories, learned_models, learning, tasks
-from saas.feedback.categoriser import Analysis, analyse
+from saas.feedback.categoriser import Analysis, CategoryRule, analyse
 from saas.feedback.models import (
     AppCategoriser,
     Category,
@@ -283,6 +283,58 @@ def test_corrections_train_a_versioned_model_that_the_pipeline_joins_with_the_ru
     gate = learned_models.app_model().gate()
     assert gate and stored.report["topic_gate"] == gate
     assert f"менший за {gate:.0%}" in _topic_gate(page) and "Додані вами категорії" in _topic_gate(page)
+
+
+def _categories_of(app, response_id: int) -> set[int]:
+    with app.app_context(), unscoped():
+        return {link.category_id for link in db.session.get(Response, response_id).categories}
+
+
+def test_keywords_changed_since_the_model_was_trained_decide_their_category_until_the_next(app):
+    business, parking_id = _corrected_business(app, 40)
+    with app.app_context(), unscoped():
+        jobs.sweep_models()
+    learned_models.forget_loaded()  # this process read the business's answers before it had a model
+    [stored] = rows(app, CategoryModel)
+    assert stored.report[str(parking_id)]["source"] == "learned"  # the model alone: the rules had no word for it
+    valet = "The valet was nowhere to be seen, waited at the barrier"
+    before = submit(app, business["touchpoint"], 4, valet, locale="en")
+    process(app, before)
+    assert parking_id not in _categories_of(app, before)  # the model never saw the word
+
+    with app.app_context(), tenant_scope(business["tenant"]):
+        tenant = db.session.get(Tenant, business["tenant"])
+        categories.update_category(tenant, parking_id, "Parking", "valet", [])
+        db.session.commit()
+    # What the model learned of parking joined keywords it no longer has: the owner's word decides now.
+    found_by_the_word = submit(app, business["touchpoint"], 4, valet, locale="en")
+    learned_only = submit(app, business["touchpoint"], 4, "No parking spaces left again", locale="en")
+    for response_id in (found_by_the_word, learned_only):
+        process(app, response_id)
+    assert parking_id in _categories_of(app, found_by_the_word)
+    assert parking_id not in _categories_of(app, learned_only)
+
+    page = staff_client(app, "owner@zerno.example").get("/categories/").get_data(as_text=True)
+    assert page.count("ви змінили їх після того, як було навчено версію 1") == 1
+    with app.app_context(), unscoped():
+        tenant = db.session.get(Tenant, business["tenant"])
+        categories.update_category(tenant, parking_id, "Parking", "", [])  # back to what the model read
+        db.session.commit()
+    page = staff_client(app, "owner@zerno.example").get("/categories/").get_data(as_text=True)
+    assert "ви змінили їх" not in page
+
+
+def test_only_a_category_whose_words_differ_from_those_its_model_read_is_left_to_them():
+    read = {1: learned_models.keywords_digest(CategoryRule(1)),
+            2: learned_models.keywords_digest(CategoryRule(2, ("b", "a"), key="staff", dropped=frozenset({"rude"})))}
+    rules = [CategoryRule(1, ("valet",)), CategoryRule(2, ("a", "b"), key="staff", dropped=frozenset({"rude"})),
+             CategoryRule(3, ("added since",))]
+    assert learned_models.keywords_changed(read, rules) == {1}  # the same words in another order are the same
+    assert learned_models.keywords_changed(None, rules) == set()  # a model stored before kept no words
+    old = learning.LearnedModel.__new__(learning.LearnedModel)
+    old.__setstate__({"features": None, "idents": [], "coefficients": None, "intercepts": None, "quality": {},
+                      "examples": 0})
+    assert old.keywords_read is None
 
 
 def test_a_corrected_decision_is_kept_too(app):

@@ -4,11 +4,13 @@ joined with the rules in the pipeline (saas.feedback.learning says how)."""
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import pickle
 import tempfile
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from importlib import metadata
@@ -63,6 +65,7 @@ def train_for(tenant: Tenant) -> CategoryModel | None:
     model = learning.train(examples, lambda example: analyse(example.text, example.score, example.metric,
                                                              rules=rules, locale=example.locale),
                            prior=prior, decisions=decisions, **app.own_defaults())
+    model = replace(model, keywords_read={rule.ident: keywords_digest(rule) for rule in rules})
     seconds = time.perf_counter() - started
     version = (db.session.scalar(select(func.max(CategoryModel.version))
                                  .where(CategoryModel.tenant_id == tenant.id)) or 0) + 1
@@ -79,8 +82,10 @@ def train_for(tenant: Tenant) -> CategoryModel | None:
 def report(model: learning.LearnedModel) -> dict:
     """Per category id, and for "needs_action", where the answers come from and how each source did; under
     "topic_gate", the gate's threshold."""
+    read = model.keywords_read or {}
     found = {str(ident): {"source": _source(quality), "examples": quality.examples,
-                          "f1": {source: round(f1, 3) for source, f1 in quality.f1.items()}}
+                          "f1": {source: round(f1, 3) for source, f1 in quality.f1.items()},
+                          "keywords": read.get(ident)}
              for ident, quality in model.quality.items()}
     if model.action is not None:
         found[NEEDS_ACTION] = {"source": _decision_source(model.action), "examples": model.action.examples,
@@ -134,8 +139,34 @@ def for_business(tenant_id: int, rules: list[CategoryRule]) -> learning.LearnedM
     app's."""
     own = current(tenant_id)
     if own is not None:
-        return own
+        return own.leaving_to_the_rules(keywords_changed(own.keywords_read, rules))
     return app_model().for_categories(with_app_keywords(rules))
+
+
+def keywords_changed(read: dict | None, rules: list[CategoryRule]) -> set:
+    """The categories whose keywords are not those a model read when it was trained (`read`: ident ->
+    keywords_digest; None, in models stored before, tells nothing): until the next training, the owner's
+    words decide them, as they decide a default category whose words the owner changed before the
+    business had a model of its own (with_app_keywords)."""
+    if not read:
+        return set()
+    return {rule.ident for rule in rules if rule.ident in read and read[rule.ident] != keywords_digest(rule)}
+
+
+def keywords_changed_since(stored: CategoryModel | None, rules: list[CategoryRule]) -> set:
+    """keywords_changed, for a stored version (its report keeps what the model read)."""
+    if stored is None:
+        return set()
+    read = {int(key): entry["keywords"] for key, entry in stored.report.items()
+            if key.isdigit() and entry.get("keywords")}
+    return keywords_changed(read, rules)
+
+
+@lru_cache(maxsize=1024)
+def keywords_digest(rule: CategoryRule) -> str:
+    """What a category's rule reads, in short: the owner's own words and the default ones taken out."""
+    words = json.dumps([sorted(rule.keywords), sorted(rule.dropped)], ensure_ascii=False)
+    return hashlib.sha256(words.encode()).hexdigest()[:16]
 
 
 def with_app_keywords(rules: list[CategoryRule]) -> dict:

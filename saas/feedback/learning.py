@@ -317,6 +317,9 @@ class LearnedModel:
     examples: int
     action: LearnedDecision | None = None  # None: the rules decide (and in models stored before it)
     topic: TopicGate | None = None  # None: no gate (and in models stored before it)
+    # ident -> what its keywords were when the model was trained (learned_models.keywords_digest; None:
+    # not known, as in models stored before)
+    keywords_read: dict | None = None
 
     def row(self, text: str, locale: str | None):
         """The comment's features: what FeatureUnion.transform gives, built by _tfidf (scikit-learn's checks
@@ -356,11 +359,20 @@ class LearnedModel:
         """This model, whose categories are the default ones' keys (the app's), for a business's own
         categories (a default category's key -> its ident): a default category it no longer has is never
         found."""
-        def ident(key):
-            return idents_by_key.get(key, ("no longer kept", key))
+        return self._renamed(lambda key: idents_by_key.get(key, ("no longer kept", key)))
+
+    def leaving_to_the_rules(self, idents: set) -> LearnedModel:
+        """This model with the categories `idents` found by the rules alone (their keywords changed since it
+        was trained: what it learned of them joined keywords it no longer has), and never gated."""
+        if not idents:
+            return self
+        return self._renamed(lambda ident: ("left to the rules", ident) if ident in idents else ident)
+
+    def _renamed(self, ident: Callable) -> LearnedModel:
+        """This model with each category's ident renamed: one renamed to an ident no rule has is never found."""
         topic = replace(self.topic, gated=frozenset(map(ident, self.topic.gated))) if self.topic is not None else None
-        return replace(self, idents=[ident(key) for key in self.idents],
-                       quality={ident(key): quality for key, quality in self.quality.items()}, topic=topic)
+        return replace(self, idents=[ident(each) for each in self.idents],
+                       quality={ident(each): quality for each, quality in self.quality.items()}, topic=topic)
 
     def joins(self) -> dict:
         """Each category's thresholds with the rules."""
