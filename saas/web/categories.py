@@ -58,10 +58,10 @@ def _page(new_form=None, submitted=None, status=200):
     rules = service.rules_for([category for category, _form in forms])
     read_by_app_model = set(learned_models.with_app_keywords(rules).values())
     model = learned_models.latest(tenant.id)
-    changed_since_model = learned_models.keywords_changed_since(model, rules)
     gate = model.report.get(learned_models.TOPIC_GATE) if model else learned_models.app_topic_gate()
     return render_template("categories/index.html", forms=forms, new_form=new_form or _form(prefix="new"),
-                           model=model, gate=gate, changed_since_model=changed_since_model, corrected=corrections.count_since(tenant.id, None),
+                           model=model, gate=gate, corrected=corrections.count_since(tenant.id, None),
+                           changed_since_model=learned_models.keywords_changed_since(model, rules),
                            needed=learning.MIN_EXAMPLES, sources=SOURCE_LABELS,
                            decision_sources=DECISION_SOURCE_LABELS, read_by_app_model=read_by_app_model,
                            shipped=len(learning.corpus())), status
