@@ -298,9 +298,12 @@ def test_keywords_changed_since_the_model_was_trained_decide_their_category_unti
     [stored] = rows(app, CategoryModel)
     assert stored.report[str(parking_id)]["source"] == "learned"  # the model alone: the rules had no word for it
     valet = "The valet was nowhere to be seen, waited at the barrier"
-    before = submit(app, business["touchpoint"], 4, valet, locale="en")
-    process(app, before)
+    before, learned_before = [submit(app, business["touchpoint"], 4, text, locale="en")
+                              for text in (valet, "No parking spaces left again")]
+    for response_id in (before, learned_before):
+        process(app, response_id)
     assert parking_id not in _categories_of(app, before)  # the model never saw the word
+    assert parking_id in _categories_of(app, learned_before)
 
     with app.app_context(), tenant_scope(business["tenant"]):
         tenant = db.session.get(Tenant, business["tenant"])
