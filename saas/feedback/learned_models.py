@@ -135,8 +135,8 @@ def current(tenant_id: int) -> learning.LearnedModel | None:
 
 def for_business(tenant_id: int, rules: list[CategoryRule]) -> learning.LearnedModel:
     """The model the business's answers are categorised with (`rules`: its categories as rules_for reads
-    them): its own, or until it has one the app's, for its default categories whose keywords are still the
-    app's."""
+    them): its own, but for the categories whose keywords changed since it was trained (keywords_changed),
+    or until it has one the app's, for its default categories whose keywords are still the app's."""
     own = current(tenant_id)
     if own is not None:
         return own.leaving_to_the_rules(keywords_changed(own.keywords_read, rules))
