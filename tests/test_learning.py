@@ -217,6 +217,17 @@ def test_a_correction_that_is_also_a_shipped_comment_is_judged_by_models_that_ne
     assert with_itself.quality["parking"].f1 == alone.quality["parking"].f1
 
 
+def test_many_corrections_are_judged_half_by_a_model_of_the_other_half(monkeypatch):
+    monkeypatch.setattr(learning, "HALF_JUDGED_FROM", 20)
+    examples, decisions = _examples(), _decisions()
+    model = learning.train(examples, decisions=decisions)
+    parking = sum("parking" in example.labels for example in examples)
+    assert len(examples) >= 20 and abs(model.quality["parking"].examples - parking / 2) <= 2  # its judged half
+    assert model.quality["parking"].source == "learned" and model.quality["parking"].f1["learned"] >= 0.8
+    assert model.action.examples == len(decisions) // 2 and model.action.source != "rules"
+    assert model.combine([], "There is never anywhere to park", "en", ("parking",)) == ["parking"]
+
+
 def test_too_few_corrections_learn_nothing():
     few = _examples()[:4]
     model = learning.train(few)
