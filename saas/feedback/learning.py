@@ -713,7 +713,7 @@ def train(examples: Sequence[Example], rules: Callable[[Example], Analysis] = de
     weights = numpy.array([OWN_WEIGHT] * len(examples) + [1.0] * len(prior))
     folds = _folds(len(examples), seed)
     probabilities = _out_of_fold(everything, len(examples), categorised, weights, idents, folds)
-    judged = sorted(index for fold in folds for index in fold)
+    judged = _judged(folds)
     defaults = defaults or {}
     quality = {ident: _join_of(ident, [examples[index] for index in judged], [rule_guesses[index] for index in judged],
                                probabilities[ident][judged], default=defaults.get(ident, RULES_ALONE))
@@ -868,7 +868,7 @@ def _learned_decision(decisions: list[Example], prior: list[Example], by_rules: 
     probabilities = numpy.zeros(own)
     for test, judge in zip(folds, judges):
         probabilities[test] = judge.predict_proba(rows[test])[:, 1]
-    judged = sorted(index for fold in folds for index in fold)
+    judged = _judged(folds)
     thresholds, accuracy = _best_join(truth[judged], numpy.array(by_rules, dtype=bool)[judged], probabilities[judged],
                                       _accuracy, default=default)
     enough = _enough_decisions(decisions)
@@ -997,6 +997,11 @@ def _out_of_fold(everything: list[Example], own: int, matrix, weights, idents: l
             for column, ident in enumerate(stacked["idents"]):
                 probabilities[ident][test] = guessed[:, column]
     return probabilities
+
+
+def _judged(folds: list[list[int]]) -> list[int]:
+    """The examples the folds judge, in order: all of them, or from HALF_JUDGED_FROM on half."""
+    return sorted(index for fold in folds for index in fold)
 
 
 def _folds(count: int, seed: int) -> list[list[int]]:
