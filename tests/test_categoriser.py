@@ -136,6 +136,14 @@ def test_names_are_staff_and_speed_is_waiting(text, locale, expected):
     assert analyse(text, 9, locale=locale).categories == expected
 
 
+@pytest.mark.parametrize("text, locale", [
+    ("Вони зламалися через два дні", "uk"), ("Emailed them a week ago about the voucher", "en"),
+    ("The music skipped every five minutes", "en"), ("Filling fell out 3 weeks after", "en"),
+])
+def test_a_duration_that_dates_an_event_is_no_wait(text, locale):
+    assert "waiting" not in analyse(text, 9, locale=locale).categories
+
+
 @pytest.mark.parametrize("text, locale, is_staff", [
     ("The vet was so gentle with our old cat", "en", True),  # the people of every kind of small business
     ("Репетитор по английскому объясняет понятно", "ru", True),

@@ -315,13 +315,21 @@ def judged_product(words: Words, signals: Signals, rule_hits: list, detractor: b
     return False
 
 
-_DURATION = re.compile(r"(?<![\w'])(?:\d+(?:[.,]\d+)?|%s)[\s-]*(?:%s)(?![\w'])" % (
-    "|".join(map(re.escape, taxonomy.NUMBER_WORDS)), "|".join(map(re.escape, taxonomy.TIME_UNITS))), re.IGNORECASE)
+def _alternatives(words: list[str]) -> str:
+    return "|".join(map(re.escape, words))
+
+
+_DURATION = re.compile(r"(?<![\w'])(?:(?P<dated>%s)\s+)?(?:\d+(?:[.,]\d+)?|%s)[\s-]*(?:%s)(?![\w'])"
+                       r"(?:\s+(?P<dated_after>%s)(?![\w']))?" % (
+                           _alternatives(taxonomy.DATING_BEFORE), _alternatives(taxonomy.NUMBER_WORDS),
+                           _alternatives(taxonomy.TIME_UNITS), _alternatives(taxonomy.DATING_AFTER)), re.IGNORECASE)
 
 
 def about_time(text: str, signals: Signals) -> bool:
-    """Whether the comment says how quick something was or how long it took."""
-    return "speed" in signals.labels() or bool(_DURATION.search(text))
+    """Whether the comment says how quick something was or how long it took: a speed, or a duration that
+    does not date an event ("3 days after", "a week ago")."""
+    return "speed" in signals.labels() or any(
+        not (match.group("dated") or match.group("dated_after")) for match in _DURATION.finditer(text))
 
 
 def _rule_with_key(rules: list[CategoryRule], key: str) -> object | None:
