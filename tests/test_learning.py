@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import re
 import subprocess
 
@@ -29,6 +30,7 @@ from saas.feedback.models import (
     Task,
 )
 from saas.feedback.taxonomy import CATEGORY_KEYS
+from saas.feedback.term_counts import CountedDocuments
 from tenants.models import Tenant
 from tests.support.apps import make_app
 from tests.support.builders import build_business, process, rows, staff_client, submit
@@ -193,6 +195,42 @@ def test_a_comment_s_letters_are_scikit_learn_s_letters_within_words():
     within_words = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5)).build_analyzer()
     for document in ("a ok", "кава  смачна\tі гаряча", "Staff were LOVELY", "1 22 333 4444 55555 666666", ""):
         assert learning.letters(document) == within_words(document)
+
+
+@pytest.mark.parametrize("template", [
+    {"ngram_range": (1, 2), "max_features": 12},  # ties at the cut, broken as scikit-learn breaks them
+    {"analyzer": learning.letters, "min_df": 2, "max_features": 40},
+    {"min_df": 0.2, "max_df": 0.6},
+    {"min_df": 0.0},  # still no term of a document counted before and not fitted
+])
+def test_documents_counted_before_fit_as_scikit_learn_fits_them_all(template):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    counted = ["the staff were lovely", "the staff were rude", "cold soup and cold coffee", "кава смачна",
+               "кава холодна і гірка", "", "the coffee was lovely"]
+    documents = ["the staff were rude", "a new comment about the soup", "кава смачна", "lovely lovely staff",
+                 "the staff were rude", "", "кава холодна", "cold coffee"]
+    vectorizer, matrix = CountedDocuments(TfidfVectorizer(sublinear_tf=True, **template), counted
+                                          ).fit_transform(documents)
+
+    fitted = TfidfVectorizer(sublinear_tf=True, **template)
+    expected = fitted.fit_transform(documents)
+    assert vectorizer.vocabulary_ == fitted.vocabulary_
+    assert numpy.array_equal(vectorizer.idf_, fitted.idf_)
+    assert numpy.allclose(matrix.toarray(), expected.toarray(), rtol=0, atol=1e-15)  # summed in another order
+    unseen = ["rude staff, cold soup", "кава"]
+    again = pickle.loads(pickle.dumps(vectorizer))
+    assert numpy.array_equal(again.transform(unseen).toarray(), fitted.transform(unseen).toarray())
+
+
+def test_fresh_documents_with_no_terms_fit_on_those_counted_before():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer, matrix = CountedDocuments(TfidfVectorizer(), ["good coffee"]).fit_transform(["good coffee", "!!"])
+    assert vectorizer.vocabulary_ == {"coffee": 0, "good": 1}
+    assert matrix.shape == (2, 2) and matrix[1].nnz == 0
+    with pytest.raises(ValueError):
+        CountedDocuments(TfidfVectorizer(), ["good coffee"]).fit_transform(["!!"])
 
 
 def test_a_model_stored_before_the_thresholds_keeps_its_source():
