@@ -829,7 +829,7 @@ def _fitted_features(examples: Sequence[Example]):
     from sklearn.pipeline import FeatureUnion
 
     shipped = _shipped_documents()
-    documents = [shipped.get((example.text, example.locale)) or lemma_text(example.text, example.locale)
+    documents = [shipped[key] if (key := (example.text, example.locale)) in shipped else lemma_text(*key)
                  for example in examples]
     fitted = [(name, counted.fit_transform(documents)) for name, counted in shipped_counts()]
     for _name, (vectorizer, _matrix) in fitted:

@@ -38,8 +38,6 @@ class CountedDocuments:
         fresh = [document for document, row in zip(documents, rows) if row is None]
         fresh_terms, fresh_counts = _counted(self.template, fresh)
         terms, counted_columns, fresh_columns = _merged(self.terms, fresh_terms)
-        if not terms:
-            raise ValueError("empty vocabulary: the documents have no terms")
         known = [row for row in rows if row is not None]
         stacked = vstack([_over(self.counts[known].astype("float64"), counted_columns, len(terms)),
                           _over(fresh_counts, fresh_columns, len(terms))], format="csr")
@@ -101,16 +99,9 @@ def _in_order(rows: list[int | None]):
     """Where each document's row lies in the known rows stacked over the fresh ones."""
     import numpy
 
-    known = sum(row is not None for row in rows)
-    order, next_known, next_fresh = [], 0, known
-    for row in rows:
-        if row is None:
-            order.append(next_fresh)
-            next_fresh += 1
-        else:
-            order.append(next_known)
-            next_known += 1
-    return numpy.array(order, dtype=numpy.int64)
+    known = [position for position, row in enumerate(rows) if row is not None]
+    fresh = [position for position, row in enumerate(rows) if row is None]
+    return numpy.argsort(numpy.array(known + fresh, dtype=numpy.int64))
 
 
 def _kept_terms(counts, template):
