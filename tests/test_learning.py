@@ -189,17 +189,25 @@ def test_a_model_stored_with_one_classifier_per_category_answers_as_it_did():
     assert old.topic is None  # and before the topic gate: nothing is gated
 
 
-def test_a_comment_s_letters_are_scikit_learn_s_letters_within_words():
+@pytest.mark.parametrize("analyzer", [learning.LETTERS, learning.letters])
+def test_a_comment_s_letters_are_scikit_learn_s_letters_within_words(analyzer):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    within_words = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5)).build_analyzer()
+    sizes = (analyzer.smallest, analyzer.largest)
+    within_words = TfidfVectorizer(analyzer="char_wb", ngram_range=sizes).build_analyzer()
     for document in ("a ok", "кава  смачна\tі гаряча", "Staff were LOVELY", "1 22 333 4444 55555 666666", ""):
-        assert learning.letters(document) == within_words(document)
+        assert analyzer(document) == within_words(document)
+
+
+def test_a_model_stored_when_its_letters_were_a_function_reads_them_as_it_was_trained():
+    stored_analyzer = pickle.loads(b"csaas.feedback.learning\nletters\n.")  # how such a pickle names it
+    assert stored_analyzer("ok") == [" o", "ok", "k ", " ok", "ok ", " ok "]  # from two letters, as then
+    assert pickle.loads(pickle.dumps(learning.LETTERS))("ok") == [" ok", "ok ", " ok "]  # a new model's, by value
 
 
 @pytest.mark.parametrize("template", [
     {"ngram_range": (1, 2), "max_features": 12},  # ties at the cut, broken as scikit-learn breaks them
-    {"analyzer": learning.letters, "min_df": 2, "max_features": 40},
+    {"analyzer": learning.LETTERS, "min_df": 2, "max_features": 40},
     {"min_df": 0.2, "max_df": 0.6},
     {"min_df": 0.0},  # still no term of a document counted before and not fitted
 ])
