@@ -563,7 +563,7 @@ letters = Letters(2, 5)
 # bench/corpus.py judges files): macro-F1 0.788 -> 0.791 on average, "needs an action" 0.916 -> 0.918, the
 # comments about nothing given a category 18% -> 17% (the café's 0.758 -> 0.777; the keywords' writers'
 # set 0.884 -> 0.882, the independent development set 0.836 -> 0.833). Training on 5,000 corrections
-# 12.2 s -> 9.9 s on a slower machine than bench/categorise.py's figures: more than a quarter of a
+# 12.2 s -> 9.9 s (three runs each, one machine): more than a quarter of a
 # comment's features were its two-letter n-grams (212 distinct letter n-grams per shipped comment, 151
 # from three), and a fit's time goes with them. Letters 2 to 4: 0.774 rather than 0.776 pooled over the
 # shipped sets, and no faster. Measured after the choice, bench/categorise.py: the sets never read for
@@ -653,7 +653,10 @@ def fit(examples: Sequence[Example], idents: Sequence, matrix, weights) -> dict:
 def _side_by_side(function: Callable, items: Sequence) -> list:
     """[function(item) for item in items], FITTING_THREADS at a time: liblinear lets go of the GIL while it
     fits, so fits run one per core. Fits at once share liblinear's one random generator: a model differs by
-    ~1e-4 from one training to the next."""
+    ~1e-4 from one training to the next. Tried and left out: a training's stages side by side (the
+    cross-validation's fits, the kept model's and the decision's at once, their fits FITTING_THREADS at a time
+    in the process, the rules reading the comments meanwhile): 5,000 corrections 11.4 s -> 10.5 s, but the
+    process's peak memory 771 MB -> 1,172 MB (each stage's copies of the matrix at once)."""
     with ThreadPoolExecutor(max_workers=FITTING_THREADS) as pool:
         return list(pool.map(function, items))
 
