@@ -558,18 +558,17 @@ class Letters:
 # The models stored before letters began at three name this object, by this name, as their analyzer (a
 # function of it once): they read comments as they were trained, until their business's next training.
 letters = Letters(2, 5)
-# New models' letters, from 3 rather than 2 (chosen on development data only). Each of the six sets not
-# written from the brief left out and judged by the app's model of the other shipped comments (as
-# bench/corpus.py judges files): macro-F1 0.788 -> 0.791 on average, "needs an action" 0.916 -> 0.918, the
-# comments about nothing given a category 18% -> 17% (the café's 0.758 -> 0.777; the keywords' writers'
-# set 0.884 -> 0.882, the independent development set 0.836 -> 0.833). Training on 5,000 corrections
-# 12.2 s -> 9.9 s (three runs each, one machine): more than a quarter of a
-# comment's features were its two-letter n-grams (212 distinct letter n-grams per shipped comment, 151
-# from three), and a fit's time goes with them. Letters 2 to 4: 0.774 rather than 0.776 pooled over the
-# shipped sets, and no faster. Measured after the choice, bench/categorise.py: the sets never read for
-# tuning by the rules joined with the app's model 0.826 -> 0.842 (held out), 0.830 -> 0.832 (independent
-# test), 0.766 -> 0.769 (reviews test); as `--train` 0.837 -> 0.841 and 0.774 -> 0.776; the three judged
-# businesses' gain at 500 corrections +0.128 -> +0.138 on average; training 0.6x -> 0.4x a plain
+# New models' letters, from 3 rather than 2 (chosen on development data only). Each of the six sets not written
+# from the brief left out and judged by the app's model of the other shipped comments (as bench/corpus.py judges
+# files): macro-F1 0.788 -> 0.791 on average, "needs an action" 0.916 -> 0.918, the comments about nothing given
+# a category 18% -> 17% (the café's 0.758 -> 0.777; the keywords' writers' set 0.884 -> 0.882, the independent
+# development set 0.836 -> 0.833). Training on 5,000 corrections 12.2 s -> 9.9 s (three runs each, one machine):
+# more than a quarter of a comment's features were its two-letter n-grams (212 distinct letter n-grams per
+# shipped comment, 151 from three), and a fit's time goes with them. Letters 2 to 4: 0.774 rather than 0.776
+# pooled over the shipped sets, and no faster. Measured after the choice, bench/categorise.py: the sets never
+# read for tuning by the rules joined with the app's model 0.826 -> 0.842 (held out), 0.830 -> 0.832
+# (independent test), 0.766 -> 0.769 (reviews test); as `--train` 0.837 -> 0.841 and 0.774 -> 0.776; the three
+# judged businesses' gain at 500 corrections +0.128 -> +0.138 on average; training 0.6x -> 0.4x a plain
 # classifier's time (9.8 s).
 LETTERS = Letters(3, 5)
 
@@ -877,7 +876,7 @@ def shipped_counts() -> list[tuple[str, CountedDocuments]]:
     """Each of _features()' vectorizers with the shipped comments counted by it, once per process (~57 MB,
     kept by the learner): every business's model is fitted on them and its corrections. In bench/categorise.py
     training on 5,000 corrections took 10.2 s rather than 13.2 s (0.6x a plain classifier's time rather than
-    0.8x); the first in a process 12.8 s."""
+    0.8x, with letters from two: LETTERS took it to 0.4x); the first in a process 12.8 s."""
     documents = list(_shipped_documents().values())
     return [(name, CountedDocuments(vectorizer, documents)) for name, vectorizer in _features().transformer_list]
 
