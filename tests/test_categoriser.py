@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from saas.feedback import learning
-from saas.feedback.categoriser import CategoryRule, analyse
-from saas.feedback.evaluation import evaluate, load
+from saas.feedback.categoriser import Analysis, CategoryRule, analyse
+from saas.feedback.evaluation import Intervals, evaluate, intervals, load
 from saas.feedback.taxonomy import CATEGORY_KEYS
 
 LABELLED = learning.CORPUS / "labelled_comments.jsonl"
@@ -45,6 +45,25 @@ def test_comments_written_without_the_keywords_stay_above_their_floor(path, macr
     scores = evaluate(load(path))
     assert scores.macro_f1 >= macro_f1 and min(scores.per_locale.values()) >= each_locale, scores.per_locale
     assert scores.action_accuracy >= action and scores.reply_accuracy >= reply
+
+
+def test_a_set_s_interval_holds_its_score_and_narrows_as_the_set_grows():
+    rows = load(DATA / "independent_test.jsonl")
+    scores, spread = evaluate(rows), intervals(rows, rounds=200)
+    assert spread.macro_f1[0] < scores.macro_f1 < spread.macro_f1[1]
+    assert spread.action_accuracy[0] < scores.action_accuracy < spread.action_accuracy[1]
+    third = intervals(rows[::3], rounds=200)
+    assert third.macro_f1[1] - third.macro_f1[0] > spread.macro_f1[1] - spread.macro_f1[0]
+    assert intervals(rows, rounds=200) == spread  # the same draws each time: figures to compare between runs
+
+
+def test_a_reader_right_on_every_comment_is_right_on_every_set_drawn_from_them():
+    rows = load(DATA / "independent_test.jsonl")[:60]
+
+    def labels(row):
+        return Analysis(categories=list(row["categories"]), needs_action=row["needs_action"])
+
+    assert intervals(rows, labels, rounds=50) == Intervals((1.0, 1.0), (1.0, 1.0))
 
 
 @pytest.mark.parametrize("text, score, expected", [

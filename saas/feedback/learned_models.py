@@ -33,7 +33,7 @@ RETRAIN_EVERY = 20  # new corrections that call for a new model
 RETRAIN_AFTER = timedelta(hours=24)  # and at least daily while corrections come in
 KEEP_VERSIONS = 3
 CHECK_SECONDS = 60
-# Models kept per process, the least recently used dropped first: each takes ~10 MB of memory (a ~5 MB
+# Models kept per process, the least recently used dropped first: each takes ~11 MB of memory (a ~4 MB
 # pickle, loaded again in ~15 ms when it is needed after being dropped).
 MAX_LOADED = 20
 NEEDS_ACTION = "needs_action"  # the decision's entry in a version's report, beside the categories' ids

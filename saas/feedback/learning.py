@@ -873,10 +873,11 @@ def _fitted_features(examples: Sequence[Example]):
 
 @lru_cache(maxsize=1)
 def shipped_counts() -> list[tuple[str, CountedDocuments]]:
-    """Each of _features()' vectorizers with the shipped comments counted by it, once per process (~57 MB,
-    kept by the learner): every business's model is fitted on them and its corrections. In bench/categorise.py
-    training on 5,000 corrections took 10.2 s rather than 13.2 s (0.6x a plain classifier's time rather than
-    0.8x, with letters from two: LETTERS took it to 0.4x); the first in a process 12.8 s."""
+    """Each of _features()' vectorizers with the shipped comments counted by it, once per process (~42 MB
+    by tracemalloc; the learner's RSS ~90 MB larger, with letters from two ~120 MB): every business's model
+    is fitted on them and its corrections. In bench/categorise.py training on 5,000 corrections took 10.2 s
+    rather than 13.2 s (0.6x a plain classifier's time rather than 0.8x, with letters from two: LETTERS took
+    it to 0.4x); the first in a process 12.8 s."""
     documents = list(_shipped_documents().values())
     return [(name, CountedDocuments(vectorizer, documents)) for name, vectorizer in _features().transformer_list]
 
