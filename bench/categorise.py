@@ -37,7 +37,7 @@ import time
 from bench.common import ROOT
 from saas.feedback import learned_models, learning
 from saas.feedback.categoriser import analyse, tokenize
-from saas.feedback.evaluation import evaluate, intervals, load, rules_alone
+from saas.feedback.evaluation import evaluate, intervals, load, rules_alone, scored
 from saas.feedback.taxonomy import CATEGORY_KEYS
 
 DATA = ROOT / "tests" / "data"
@@ -93,13 +93,14 @@ def app_model_report(sets: dict[str, list[dict]]) -> None:
     print(f"  topic gate {app.gate()}: no category it knows for a comment less likely than that to speak of any")
     print("a new business's answers, the rules joined with it, on the sets it never learned from:")
     for name, rows in sets.items():
-        alone, joined = evaluate(rows), evaluate(rows, lambda row: _joined(app, row))
+        by_rules, by_both = [rules_alone(row) for row in rows], [_joined(app, row) for row in rows]
+        alone, joined = scored(rows, by_rules), scored(rows, by_both)
         locales = "  ".join(f"{locale} {f1:.3f}" for locale, f1 in joined.per_locale.items())
         print(f"  {name}: {joined.macro_f1:.3f} ({locales}), rules alone {alone.macro_f1:.3f}; comments about no "
               f"topic given one {joined.no_topic_false_positive_rate:.0%}, rules alone "
               f"{alone.no_topic_false_positive_rate:.0%}; needs_action {joined.action_accuracy:.3f}, rules alone "
               f"{alone.action_accuracy:.3f}")
-        alone, joined = intervals(rows), intervals(rows, lambda row: _joined(app, row))
+        alone, joined = intervals(rows, by_rules), intervals(rows, by_both)
         print(f"    19 sets in 20 of its kind (a bootstrap of its {len(rows):,}): macro-F1 {_span(joined.macro_f1)}, "
               f"rules alone {_span(alone.macro_f1)}; needs_action {_span(joined.action_accuracy)}, rules alone "
               f"{_span(alone.action_accuracy)}")

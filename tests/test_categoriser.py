@@ -10,7 +10,7 @@ import pytest
 
 from saas.feedback import learning
 from saas.feedback.categoriser import Analysis, CategoryRule, analyse
-from saas.feedback.evaluation import Intervals, evaluate, intervals, load
+from saas.feedback.evaluation import Intervals, evaluate, intervals, load, rules_alone, scored
 from saas.feedback.taxonomy import CATEGORY_KEYS
 
 LABELLED = learning.CORPUS / "labelled_comments.jsonl"
@@ -49,20 +49,20 @@ def test_comments_written_without_the_keywords_stay_above_their_floor(path, macr
 
 def test_a_set_s_interval_holds_its_score_and_narrows_as_the_set_grows():
     rows = load(DATA / "independent_test.jsonl")
-    scores, spread = evaluate(rows), intervals(rows, rounds=200)
+    analyses = [rules_alone(row) for row in rows]
+    scores, spread = scored(rows, analyses), intervals(rows, analyses, rounds=200)
     assert spread.macro_f1[0] < scores.macro_f1 < spread.macro_f1[1]
     assert spread.action_accuracy[0] < scores.action_accuracy < spread.action_accuracy[1]
-    third = intervals(rows[::3], rounds=200)
+    third = intervals(rows[::3], analyses[::3], rounds=200)
     assert third.macro_f1[1] - third.macro_f1[0] > spread.macro_f1[1] - spread.macro_f1[0]
-    assert intervals(rows, rounds=200) == spread  # the same draws each time: figures to compare between runs
+    assert intervals(rows, analyses, rounds=200) == spread  # the same draws each time: figures to compare
+    assert scored(rows, analyses) == evaluate(rows)  # scored: evaluate's scores of readings made once
 
 
 def test_a_reader_right_on_every_comment_is_right_on_every_set_drawn_from_them():
     rows = load(DATA / "independent_test.jsonl")[:60]
 
-    def labels(row):
-        return Analysis(categories=list(row["categories"]), needs_action=row["needs_action"])
-
+    labels = [Analysis(categories=list(row["categories"]), needs_action=row["needs_action"]) for row in rows]
     assert intervals(rows, labels, rounds=50) == Intervals((1.0, 1.0), (1.0, 1.0))
 
 
